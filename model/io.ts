@@ -1,0 +1,140 @@
+/**
+ * `Io`: the only way the store touches the disk. It resolves paths, issues each operation to
+ * the simulated disk, records it (with the Go function that performed it) and the warnings
+ * logged, and carries out a kill between two operations: with `killAfterFileOps = N`, the
+ * (N+1)th operation is never issued; the process dies instead.
+ */
+import type { Draft } from 'immer';
+import { contentBytes, dirname, fileContent, issueOp, type Disk, type FileOp } from './disk.js';
+import type { Segment } from './records.js';
+
+/** One file operation as the store performed it. */
+export interface PerformedOp {
+  readonly id: number;
+  readonly atMs: number;
+  readonly op: FileOp;
+  /** The nats-server function that performed it, e.g. "removeMsgBlock". */
+  readonly fn: string;
+}
+
+/** Thrown through the store's code when the kill point is reached. */
+export class KillSignal {
+  readonly kind = 'kill';
+}
+
+export class Io {
+  readonly ops: PerformedOp[] = [];
+  readonly log: string[] = [];
+
+  constructor(
+    private readonly disk: Draft<Disk>,
+    /** The model clock; `advance` moves it as timers fire. */
+    public nowMs: number,
+    private readonly killAfterFileOps: number | undefined,
+  ) {}
+
+  /** Whether the kill point was reached (the step continues only if it was not). */
+  get killBudgetLeft(): number {
+    return this.killAfterFileOps === undefined ? Infinity : this.killAfterFileOps - this.ops.length;
+  }
+
+  private issue(op: FileOp, fn: string): void {
+    if (this.killAfterFileOps !== undefined && this.ops.length >= this.killAfterFileOps) throw new KillSignal();
+    const issued = issueOp(this.disk, op, this.nowMs);
+    this.ops.push({ id: issued.id, atMs: issued.atMs, op, fn });
+  }
+
+  private inodeOf(path: string): number | undefined {
+    return this.disk.cache.entries[path];
+  }
+
+  // ---- Reads: what the process sees (the page cache). Not file operations. ----
+
+  exists(path: string): boolean {
+    return this.inodeOf(path) !== undefined;
+  }
+
+  read(path: string): readonly Segment[] | undefined {
+    return fileContent(this.disk.cache as Disk['cache'], path);
+  }
+
+  size(path: string): number | undefined {
+    const content = this.read(path);
+    return content === undefined ? undefined : contentBytes(content);
+  }
+
+  /** Names of the files directly in `dir`, sorted. */
+  list(dir: string): string[] {
+    return Object.keys(this.disk.cache.entries)
+      .filter((p) => dirname(p) === dir)
+      .map((p) => p.slice(dir.length + 1))
+      .sort();
+  }
+
+  // ---- Operations ----
+
+  /** open(O_CREATE) of a file that does not exist yet. Opening an existing file is no operation. */
+  create(path: string, fn: string): void {
+    if (this.exists(path)) return;
+    const inode = this.disk.nextInode;
+    this.disk.nextInode += 1;
+    this.issue({ type: 'create', path, inode }, fn);
+  }
+
+  writeAt(path: string, offsetBytes: number, segment: Segment, osync: boolean, fn: string): void {
+    const inode = this.mustExist(path, 'write');
+    this.issue({ type: 'write', path, inode, offsetBytes, segment, osync }, fn);
+  }
+
+  append(path: string, segment: Segment, osync: boolean, fn: string): void {
+    this.writeAt(path, this.size(path) ?? 0, segment, osync, fn);
+  }
+
+  truncate(path: string, sizeBytes: number, fn: string): void {
+    const inode = this.mustExist(path, 'truncate');
+    this.issue({ type: 'truncate', path, inode, sizeBytes }, fn);
+  }
+
+  /** os.Remove: nothing if the file is not there. */
+  unlink(path: string, fn: string): void {
+    const inode = this.inodeOf(path);
+    if (inode === undefined) return;
+    this.issue({ type: 'unlink', path, inode }, fn);
+  }
+
+  rename(from: string, to: string, fn: string): void {
+    const inode = this.mustExist(from, 'rename');
+    this.issue({ type: 'rename', from, to, inode }, fn);
+  }
+
+  /** fsync(2) of an open file; nothing if the file cannot be opened. */
+  fsync(path: string, fn: string): void {
+    const inode = this.inodeOf(path);
+    if (inode === undefined) return;
+    this.issue({ type: 'fsync', path, inode }, fn);
+  }
+
+  fsyncDir(dir: string, fn: string): void {
+    this.issue({ type: 'fsyncDir', dir }, fn);
+  }
+
+  /**
+   * `os.WriteFile` / `writeFileWithOptionalSync`: open with O_CREATE|O_TRUNC (a truncate when
+   * the file exists, a create when not), then one write. Not atomic: a crash can fall between.
+   */
+  rewriteInPlace(path: string, segment: Segment, osync: boolean, fn: string): void {
+    if (this.exists(path)) this.truncate(path, 0, fn);
+    else this.create(path, fn);
+    this.writeAt(path, 0, segment, osync, fn);
+  }
+
+  warn(line: string): void {
+    this.log.push(line);
+  }
+
+  private mustExist(path: string, what: string): number {
+    const inode = this.inodeOf(path);
+    if (inode === undefined) throw new Error(`model bug: ${what} of missing file ${path}`);
+    return inode;
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * The removal path: acks on WorkQueue/Interest streams, user removes, and limits.
+ * Models filestore.go (v2.10.22): `removeMsg` (L3804), `removeMsgBlock` (L7446),
+ * `removeMsgBlockFromList` (L7429), `mb.selectNextFirst` (L4485), `fs.selectNextFirst`
+ * (L4524), `expireMsgs` (L4726) and `resetAgeChk` (L4697).
+ *
+ * Not modelled: inline compaction (`shouldCompactInline`: blocks over 2 MB that are at least
+ * half deleted) and secure erase.
+ */
+import type { Draft } from 'immer';
+import { assert } from './assert.js';
+import { newMsgBlockForWrite, writeTombstone } from './blocks.js';
+import { blockPath, insertSorted, lmbOf, lookupMsg, removeSorted, selectMsgBlock, type Ctx, type MsgBlock, type StoreProc } from './state.js';
+
+type Fs = Draft<StoreProc>;
+
+/**
+ * `fs.removeMsg(seq, secure=false, viaLimits)`. Returns whether a message was removed.
+ * A removal not via limits that leaves its block non-empty appends a tombstone to the lmb; a
+ * removal that empties its block removes the block (see `removeMsgBlock`).
+ */
+export function removeMsg(ctx: Ctx, fs: Fs, seq: number, viaLimits: boolean): boolean {
+  if (seq === 0) return false;
+  const mb = selectMsgBlock(fs, seq) as Draft<MsgBlock> | undefined;
+  if (!mb) return false;
+  if (seq < mb.firstSeq || mb.dmap.includes(seq)) return false;
+  const sm = lookupMsg(ctx, mb, seq);
+  if (!sm) return false; // cacheLookup error (deleted, or the block file lost it)
+  const msz = sm.bytes;
+
+  fs.state.msgs = Math.max(0, fs.state.msgs - 1);
+  fs.state.bytes = msz < fs.state.bytes ? fs.state.bytes - msz : 0;
+  mb.msgs = Math.max(0, mb.msgs - 1);
+  mb.bytes = msz < mb.bytes ? mb.bytes - msz : 0;
+  fs.dirty = true;
+
+  const fifo = seq === mb.firstSeq;
+  const isEmpty = mb.msgs === 0;
+  if (fifo) {
+    selectNextFirstInBlock(ctx, mb);
+    if (!isEmpty && seq === fs.state.firstSeq) {
+      fs.state.firstSeq = mb.firstSeq;
+      fs.state.firstTsMs = mb.firstTsMs;
+    }
+  } else if (!isEmpty) {
+    insertSorted(mb.dmap, seq);
+  }
+
+  if (isEmpty) {
+    // This writes the LastSeq tombstone iff mb is the lmb.
+    removeMsgBlock(ctx, fs, mb);
+    if (seq === fs.state.firstSeq) selectNextFirst(fs);
+  }
+  if (!viaLimits && !isEmpty) writeTombstone(ctx, fs, sm.seq, sm.tsMs);
+  return true;
+}
+
+/** `removeMsgViaLimits`: no tombstone (MaxAge, MaxMsgsPer, recovery's tombstone replay). */
+export function removeMsgViaLimits(ctx: Ctx, fs: Fs, seq: number): boolean {
+  return removeMsg(ctx, fs, seq, true);
+}
+
+/**
+ * `fs.removeMsgBlock`. For the lmb a replacement block holding a tombstone for the removed
+ * block's LastSeq is created; the order of the unlink and the create is the version flag
+ * `lmbRemovalOrder` (v2.10.22: unlink first, then create, then write the tombstone).
+ */
+export function removeMsgBlock(ctx: Ctx, fs: Fs, mb: Draft<MsgBlock>): void {
+  const wasLmb = mb.index === fs.lmbIndex;
+  const lseq = mb.lastSeq;
+  const lts = mb.lastTsMs;
+  const unlinkAndDrop = () => {
+    ctx.io.unlink(blockPath(mb.index), 'removeMsgBlock'); // mb.dirtyCloseWithRemove(true)
+    removeMsgBlockFromList(fs, mb.index);
+  };
+  if (wasLmb && ctx.profile.lmbRemovalOrder === 'createThenUnlink') {
+    newMsgBlockForWrite(ctx, fs);
+    writeTombstone(ctx, fs, lseq, lts);
+    unlinkAndDrop();
+    return;
+  }
+  unlinkAndDrop();
+  if (wasLmb) {
+    newMsgBlockForWrite(ctx, fs);
+    writeTombstone(ctx, fs, lseq, lts);
+  }
+}
+
+/** `removeMsgBlockFromList`: `fs.lmb` is left alone (it may name the removed block). */
+export function removeMsgBlockFromList(fs: Fs, index: number): void {
+  const i = fs.blks.findIndex((b) => b.index === index);
+  if (i >= 0) {
+    fs.blks.splice(i, 1);
+    fs.dirty = true;
+  }
+}
+
+/** `mb.selectNextFirst`: move first past deleted entries (dropping them from the dmap). */
+export function selectNextFirstInBlock(ctx: Ctx, mb: Draft<MsgBlock>): void {
+  let seq = mb.firstSeq + 1;
+  for (; seq <= mb.lastSeq; seq++) {
+    if (!removeSorted(mb.dmap, seq)) break;
+  }
+  mb.firstSeq = seq;
+  if (seq > mb.lastSeq) {
+    mb.firstTsMs = null;
+    return;
+  }
+  const sm = lookupMsg(ctx, mb, seq);
+  mb.firstTsMs = sm ? sm.tsMs : null;
+}
+
+/** `fs.selectNextFirst`: FirstSeq from the first block, or LastSeq+1 when there is none. */
+export function selectNextFirst(fs: Fs): void {
+  const first = fs.blks[0];
+  if (first) {
+    fs.state.firstSeq = first.firstSeq;
+    fs.state.firstTsMs = first.firstTsMs;
+  } else {
+    fs.state.firstSeq = fs.state.lastSeq + 1;
+    fs.state.firstTsMs = null;
+  }
+}
+
+/** `msgForSeq(0)`: the stream's first message, if it can be loaded. */
+function firstMessage(ctx: Ctx, fs: Fs) {
+  const mb = selectMsgBlock(fs, fs.state.firstSeq);
+  return mb ? lookupMsg(ctx, mb, fs.state.firstSeq) : undefined;
+}
+
+/** `resetAgeChk(delta)`: fire in MaxAge, or in delta when sooner (at least 1 s under 250 ms). */
+export function resetAgeCheck(ctx: Ctx, fs: Fs, deltaMs: number): void {
+  let fireInMs = ctx.cfg.maxAgeMs;
+  if (deltaMs > 0 && deltaMs < fireInMs) {
+    fireInMs = deltaMs < 250 ? 1000 : deltaMs;
+  }
+  fs.timers.ageCheckAtMs = ctx.io.nowMs + fireInMs;
+}
+
+/** `expireMsgs` (the age-check timer): remove expired messages via limits, oldest first. */
+export function expireMsgs(ctx: Ctx, fs: Fs): void {
+  const minAgeMs = ctx.io.nowMs - ctx.cfg.maxAgeMs;
+  let sm = firstMessage(ctx, fs);
+  // Each iteration removes the first message, so the loop ends within msgs iterations.
+  for (let guard = fs.state.msgs + 1; sm && sm.tsMs <= minAgeMs; sm = firstMessage(ctx, fs)) {
+    assert(--guard >= 0, 'expireMsgs did not make progress');
+    removeMsgViaLimits(ctx, fs, sm.seq);
+  }
+  if (fs.state.msgs === 0) fs.timers.ageCheckAtMs = null;
+  else if (!sm) resetAgeCheck(ctx, fs, 0);
+  else resetAgeCheck(ctx, fs, sm.tsMs - minAgeMs);
+}
+
+/** The lmb must exist and be the last block whenever a step ends with the server running. */
+export function assertStoreInvariants(fs: StoreProc): void {
+  assert(fs.blks.length > 0, 'a running store has no blocks');
+  const last = fs.blks[fs.blks.length - 1]!;
+  assert(fs.lmbIndex === last.index, `lmb ${fs.lmbIndex} is not the last block ${last.index}`);
+  assert(lmbOf(fs) !== undefined, 'lmb not in the block list');
+  for (let i = 1; i < fs.blks.length; i++) {
+    const a = fs.blks[i - 1]!;
+    const b = fs.blks[i]!;
+    assert(a.index < b.index, `blocks out of order: ${a.index} before ${b.index}`);
+    if (a.msgs > 0 && b.msgs > 0) assert(a.lastSeq < b.firstSeq, `blocks ${a.index} and ${b.index} overlap`);
+  }
+  for (const mb of fs.blks) {
+    assert(mb.msgs >= 0 && mb.bytes >= 0 && mb.rbytes >= 0, `block ${mb.index} has negative counters`);
+    if (mb.msgs > 0) assert(mb.firstSeq <= mb.lastSeq, `block ${mb.index} holds messages but first > last`);
+  }
+  const msgs = fs.blks.reduce((n, b) => n + b.msgs, 0);
+  assert(msgs === fs.state.msgs, `stream says ${fs.state.msgs} messages, blocks hold ${msgs}`);
+}

@@ -1,0 +1,247 @@
+/**
+ * The model's one entry point: `step(state, event)` returns the next state and everything
+ * the step did: the file operations in the real server's order, the warnings logged, the
+ * timers that fired, and whether the process died. Pure: no I/O, no clock, no randomness.
+ * Scenarios, search, properties and diagrams all read this one result.
+ */
+import { produce, type Draft } from 'immer';
+import { assert } from './assert.js';
+import { newMsgBlockForWrite, skipMsg, storeMsg } from './blocks.js';
+import type { StoreConfig } from './config.js';
+import { checkForOrphanMsgs, deliverNext, processAck, restoreConsumer, stopConsumer, writeStartingState, type Delivery } from './consumer.js';
+import { assertDiskInvariants, collectGarbage, emptyDisk, powerLoss, syncAll, writeback, type PowerLossKeep } from './disk.js';
+import { writeFullState } from './indexdb.js';
+import { Io, KillSignal, type PerformedOp } from './io.js';
+import { getProfile } from './profile.js';
+import { newStoreProc, openFileStore } from './recovery.js';
+import { assertStoreInvariants, removeMsg } from './removal.js';
+import type { Ctx, ModelState, Proc } from './state.js';
+import { advanceClock, type TimerFiring } from './timers.js';
+
+/** May be carried by any event the running process performs: issue N file operations, then die. */
+export interface KillPoint {
+  readonly killAfterFileOps?: number;
+}
+
+export type ModelEvent =
+  | ({ readonly type: 'start' } & KillPoint)
+  | ({ readonly type: 'store'; readonly subject: string; readonly payloadBytes: number; readonly headersBytes?: number; readonly count?: number } & KillPoint)
+  | ({ readonly type: 'skip'; readonly count?: number } & KillPoint)
+  | ({ readonly type: 'remove'; readonly from: number; readonly to: number } & KillPoint)
+  | ({ readonly type: 'newBlock' } & KillPoint)
+  | ({ readonly type: 'deliver'; readonly consumer: string; readonly count?: number } & KillPoint)
+  | ({ readonly type: 'ack'; readonly consumer: string; readonly streamSeq: number } & KillPoint)
+  | ({ readonly type: 'advance'; readonly ms: number } & KillPoint)
+  | ({ readonly type: 'stop' } & KillPoint)
+  | { readonly type: 'kill' }
+  | { readonly type: 'powerLoss'; readonly keep: PowerLossKeep }
+  | { readonly type: 'deleteFile'; readonly path: string }
+  | { readonly type: 'copyFile'; readonly from: string; readonly to: string }
+  | { readonly type: 'renameFile'; readonly from: string; readonly to: string }
+  | { readonly type: 'truncateFile'; readonly path: string; readonly bytes: number };
+
+export type ModelEventType = ModelEvent['type'];
+
+/** Events that need the server running, and those that need it down. */
+const NEEDS_RUNNING: ReadonlySet<ModelEventType> = new Set(['store', 'skip', 'remove', 'newBlock', 'deliver', 'ack', 'stop']);
+const NEEDS_DOWN: ReadonlySet<ModelEventType> = new Set(['start', 'deleteFile', 'copyFile', 'renameFile', 'truncateFile']);
+
+export interface StepOutcome {
+  /** store: the sequences given; skip: the sequences skipped. */
+  readonly seqs?: readonly number[];
+  /** remove: how many messages were removed. */
+  readonly removed?: number;
+  /** deliver: what was delivered (empty when nothing was available). */
+  readonly deliveries?: readonly Delivery[];
+}
+
+export interface StepResult {
+  readonly state: ModelState;
+  readonly ops: readonly PerformedOp[];
+  readonly log: readonly string[];
+  readonly timers: readonly TimerFiring[];
+  /** The process died in or at the end of this step (kill point, kill or power loss). */
+  readonly killed: boolean;
+  readonly outcome: StepOutcome;
+}
+
+/** An event that is not valid in this state (a caller's mistake, not a model invariant). */
+export class EventError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EventError';
+  }
+}
+
+export function initialState(config: StoreConfig, profileName: string): ModelState {
+  getProfile(profileName); // validate
+  return { config, profileName, nowMs: 0, disk: emptyDisk(), proc: null };
+}
+
+export function step(state: ModelState, event: ModelEvent): StepResult {
+  const profile = getProfile(state.profileName);
+  const running = state.proc !== null;
+  if (NEEDS_RUNNING.has(event.type) && !running) throw new EventError(`"${event.type}" needs the server running`);
+  if (NEEDS_DOWN.has(event.type) && running) throw new EventError(`"${event.type}" needs the server down`);
+  const killAfter = 'killAfterFileOps' in event ? event.killAfterFileOps : undefined;
+  if (killAfter !== undefined && !(event.type === 'start' || running)) throw new EventError('a kill point needs the server running');
+
+  let io!: Io;
+  let killed = false;
+  let outcome: StepOutcome = {};
+  const timers: TimerFiring[] = [];
+
+  const next = produce(state, (draft) => {
+    io = new Io(draft.disk, state.nowMs, killAfter);
+    const ctx: Ctx = { io, cfg: state.config, profile };
+    try {
+      outcome = apply(ctx, draft, event, timers);
+      if (killAfter !== undefined) killed = true; // fewer operations than the kill point: killed at the end
+    } catch (e) {
+      if (!(e instanceof KillSignal)) throw e;
+      killed = true;
+    }
+    if (killed || event.type === 'kill' || event.type === 'powerLoss') {
+      killed = true;
+      draft.proc = null;
+    }
+    draft.nowMs = io.nowMs;
+    writeback(draft.disk, draft.nowMs, state.config.writebackMs);
+    collectGarbage(draft.disk);
+  });
+
+  assertDiskInvariants(next.disk);
+  if (next.proc) assertStoreInvariants(next.proc.store);
+  assert(next.nowMs >= state.nowMs, 'the clock went backwards');
+  return { state: next, ops: io.ops, log: io.log, timers, killed, outcome };
+}
+
+function requireProc(draft: Draft<ModelState>): Draft<Proc> {
+  assert(draft.proc, 'no process');
+  return draft.proc;
+}
+
+function findConsumer(proc: Draft<Proc>, name: string) {
+  const o = proc.consumers.find((c) => c.name === name);
+  if (!o) throw new EventError(`unknown consumer "${name}"`);
+  return o;
+}
+
+function apply(ctx: Ctx, draft: Draft<ModelState>, event: ModelEvent, timers: TimerFiring[]): StepOutcome {
+  switch (event.type) {
+    case 'start': {
+      const store = newStoreProc();
+      draft.proc = { store, consumers: [] };
+      const proc = requireProc(draft);
+      openFileStore(ctx, proc.store);
+      for (const name of ctx.cfg.consumers) {
+        const isNew = !ctx.io.exists(`obs/${name}/o.dat`);
+        proc.consumers.push(restoreConsumer(ctx, proc.store, name));
+        if (isNew) writeStartingState(ctx, proc.consumers[proc.consumers.length - 1]!);
+      }
+      checkForOrphanMsgs(ctx, proc.store, proc.consumers);
+      return {};
+    }
+    case 'store': {
+      const proc = requireProc(draft);
+      const seqs: number[] = [];
+      for (let i = 0; i < (event.count ?? 1); i++) seqs.push(storeMsg(ctx, proc.store, event.subject, event.headersBytes ?? 0, event.payloadBytes));
+      return { seqs };
+    }
+    case 'skip': {
+      const proc = requireProc(draft);
+      const seqs: number[] = [];
+      for (let i = 0; i < (event.count ?? 1); i++) seqs.push(skipMsg(ctx, proc.store));
+      return { seqs };
+    }
+    case 'remove': {
+      const proc = requireProc(draft);
+      let removed = 0;
+      for (let seq = event.from; seq <= event.to; seq++) if (removeMsg(ctx, proc.store, seq, false)) removed++;
+      return { removed };
+    }
+    case 'newBlock':
+      newMsgBlockForWrite(ctx, requireProc(draft).store);
+      return {};
+    case 'deliver': {
+      const proc = requireProc(draft);
+      const o = findConsumer(proc, event.consumer);
+      const deliveries: Delivery[] = [];
+      for (let i = 0; i < (event.count ?? 1); i++) {
+        const d = deliverNext(ctx, proc.store, o);
+        if (!d) break;
+        deliveries.push(d);
+      }
+      return { deliveries };
+    }
+    case 'ack': {
+      const proc = requireProc(draft);
+      processAck(ctx, proc.store, proc.consumers, findConsumer(proc, event.consumer), event.streamSeq);
+      return {};
+    }
+    case 'advance': {
+      const target = ctx.io.nowMs + event.ms;
+      if (draft.proc) advanceClock(ctx, draft.proc, target, (f) => timers.push(f));
+      else ctx.io.nowMs = target;
+      return {};
+    }
+    case 'stop': {
+      // stream.stop: consumers first, then the store (fs.stop → forceWriteFullState).
+      const proc = requireProc(draft);
+      for (const o of proc.consumers) stopConsumer(ctx, o);
+      writeFullState(ctx, proc.store, 'fileStore.stop');
+      draft.proc = null;
+      return {};
+    }
+    case 'kill':
+      return {};
+    case 'powerLoss':
+      powerLoss(draft.disk, event.keep);
+      return {};
+    case 'deleteFile':
+    case 'copyFile':
+    case 'renameFile':
+    case 'truncateFile':
+      // An operator's edit while the server is down: on the files the OS shows, made durable
+      // (as if followed by sync), so a later power loss does not undo it.
+      syncAll(draft.disk);
+      applyFileEdit(ctx, event);
+      syncAll(draft.disk);
+      return {};
+  }
+}
+
+const OPERATOR = 'operator';
+
+function applyFileEdit(ctx: Ctx, event: Extract<ModelEvent, { type: 'deleteFile' | 'copyFile' | 'renameFile' | 'truncateFile' }>): void {
+  const io = ctx.io;
+  const mustExist = (path: string) => {
+    if (!io.exists(path)) throw new EventError(`no file "${path}"`);
+  };
+  switch (event.type) {
+    case 'deleteFile':
+      mustExist(event.path);
+      io.unlink(event.path, OPERATOR);
+      return;
+    case 'copyFile': {
+      mustExist(event.from);
+      const content = io.read(event.from) ?? [];
+      if (io.exists(event.to)) io.truncate(event.to, 0, OPERATOR);
+      else io.create(event.to, OPERATOR);
+      let offset = 0;
+      for (const seg of content) {
+        io.writeAt(event.to, offset, seg, false, OPERATOR);
+        offset += seg.bytes;
+      }
+      return;
+    }
+    case 'renameFile':
+      mustExist(event.from);
+      io.rename(event.from, event.to, OPERATOR); // replaces `to` if it exists, as rename(2) does
+      return;
+    case 'truncateFile':
+      mustExist(event.path);
+      io.truncate(event.path, event.bytes, OPERATOR);
+      return;
+  }
+}
