@@ -260,12 +260,12 @@ export function writeStartingState(ctx: Ctx, o: Con): void {
 }
 
 /**
- * `checkForOrphanMsgs` after the stream's consumers are restored (WorkQueue and Interest):
- * an ack floor past LastSeq is only logged; otherwise stored messages at or below the ack
- * floor are acked (removed).
+ * `checkForOrphanMsgs` after the stream's consumers are restored: an ack floor past LastSeq
+ * is only logged; otherwise stored messages at or below the ack floor are acked (removed).
+ * At v2.10.22 jetstream.go (L1352, L1429) runs it for Interest streams only, not WorkQueue.
  */
 export function checkForOrphanMsgs(ctx: Ctx, fs: Fs, consumers: Con[]): void {
-  if (ctx.cfg.retention === 'limits') return;
+  if (ctx.cfg.retention !== 'interest') return;
   const lastSeq = fs.state.lastSeq;
   const firstSeq = fs.state.firstSeq;
   for (const o of consumers) {

@@ -85,3 +85,17 @@ export function observe(state: ModelState): Observation {
     consumers,
   };
 }
+
+/** Sequences of the messages the store holds now (what `LoadMsg` would find), ascending. */
+export function storedSeqs(state: ModelState): number[] {
+  const proc = state.proc;
+  if (!proc) return [];
+  const out: number[] = [];
+  for (const mb of proc.store.blks) {
+    if (mb.msgs === 0) continue;
+    const inode = state.disk.cache.entries[`msgs/${mb.index}.blk`];
+    const content = inode === undefined ? [] : (state.disk.cache.inodes[inode] ?? []);
+    for (const s of content) if (s.kind === 'msg' && s.seq >= mb.firstSeq && s.seq <= mb.lastSeq && !mb.dmap.includes(s.seq)) out.push(s.seq);
+  }
+  return out;
+}

@@ -62,6 +62,8 @@ export interface StepResult {
   readonly timers: readonly TimerFiring[];
   /** The process died in or at the end of this step (kill point, kill or power loss). */
   readonly killed: boolean;
+  /** The event ran to its end (its kill point, if any, was not reached mid-way). */
+  readonly completed: boolean;
   readonly outcome: StepOutcome;
 }
 
@@ -88,6 +90,7 @@ export function step(state: ModelState, event: ModelEvent): StepResult {
 
   let io!: Io;
   let killed = false;
+  let completed = false;
   let outcome: StepOutcome = {};
   const timers: TimerFiring[] = [];
 
@@ -96,6 +99,7 @@ export function step(state: ModelState, event: ModelEvent): StepResult {
     const ctx: Ctx = { io, cfg: state.config, profile };
     try {
       outcome = apply(ctx, draft, event, timers);
+      completed = true;
       if (killAfter !== undefined) killed = true; // fewer operations than the kill point: killed at the end
     } catch (e) {
       if (!(e instanceof KillSignal)) throw e;
@@ -113,7 +117,7 @@ export function step(state: ModelState, event: ModelEvent): StepResult {
   assertDiskInvariants(next.disk);
   if (next.proc) assertStoreInvariants(next.proc.store);
   assert(next.nowMs >= state.nowMs, 'the clock went backwards');
-  return { state: next, ops: io.ops, log: io.log, timers, killed, outcome };
+  return { state: next, ops: io.ops, log: io.log, timers, killed, completed, outcome };
 }
 
 function requireProc(draft: Draft<ModelState>): Draft<Proc> {

@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+/**
+ * The command-line front end. Every command validates its input and reports a problem as
+ * one line on stderr with exit code 2; a model invariant failure (a bug in the model) exits 3.
+ */
+import { DEFAULT_PROFILE, getProfile } from '../model/profile.js';
+import { ModelInvariantError } from '../model/assert.js';
+import { ScenarioError } from '../scenarios/types.js';
+import { builtinScenarioFiles } from '../scenarios/builtin.js';
+import { flagHelp, parseArgs, UsageError } from './args.js';
+import { formatScenarioOutput, replayScenarioFile } from './scenario.js';
+
+const SCENARIO_FLAGS = {
+  profile: { kind: 'string', help: 'server version profile', default: DEFAULT_PROFILE },
+  json: { kind: 'boolean', help: 'print the output as JSON (filestore-scenario/1 output)' },
+} as const;
+
+interface Command {
+  readonly summary: string;
+  readonly usage: string;
+  run(argv: readonly string[]): number;
+}
+
+function stdout(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+const COMMANDS: Record<string, Command> = {
+  scenario: {
+    summary: 'replay a scenario file against the model',
+    usage: `scenario FILE [--profile P] [--json]\n${flagHelp(SCENARIO_FLAGS)}`,
+    run(argv) {
+      const { flags, positional } = parseArgs(argv, SCENARIO_FLAGS);
+      if (positional.length !== 1) throw new UsageError(`scenario takes one FILE, got ${positional.length}`);
+      const profile = getProfileName(flags.profile);
+      const out = replayScenarioFile(positional[0]!, profile);
+      stdout(flags.json ? JSON.stringify(out, null, 2) : formatScenarioOutput(out));
+      return 0;
+    },
+  },
+  scenarios: {
+    summary: 'replay every built-in conformance scenario',
+    usage: `scenarios [--profile P] [--json]\n${flagHelp(SCENARIO_FLAGS)}`,
+    run(argv) {
+      const { flags, positional } = parseArgs(argv, SCENARIO_FLAGS);
+      if (positional.length !== 0) throw new UsageError(`scenarios takes no FILE`);
+      const profile = getProfileName(flags.profile);
+      const outs = builtinScenarioFiles().map((f) => replayScenarioFile(f, profile));
+      stdout(flags.json ? JSON.stringify(outs, null, 2) : outs.map(formatScenarioOutput).join('\n\n'));
+      return 0;
+    },
+  },
+};
+
+function getProfileName(name: string | undefined): string {
+  try {
+    return getProfile(name ?? DEFAULT_PROFILE).name;
+  } catch (e) {
+    throw new UsageError(`option --profile: ${(e as Error).message}`);
+  }
+}
+
+function usage(): string {
+  const lines = ['usage: tsx cli/main.ts COMMAND [options]', '', 'commands:'];
+  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)} ${c.summary}`);
+  lines.push('', "Run 'tsx cli/main.ts COMMAND --help' for a command's options.");
+  return lines.join('\n');
+}
+
+export function main(argv: readonly string[]): number {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === 'help') {
+    stdout(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = Object.prototype.hasOwnProperty.call(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!command) {
+    process.stderr.write(`error: unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')})\n`);
+    return 2;
+  }
+  if (rest.includes('--help')) {
+    stdout(`usage: tsx cli/main.ts ${command.usage}`);
+    return 0;
+  }
+  try {
+    return command.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof ScenarioError) {
+      process.stderr.write(`error: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof ModelInvariantError) {
+      process.stderr.write(`error: ${e.message} (a bug in the model; please report it with the input)\n`);
+      return 3;
+    }
+    throw e;
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));
