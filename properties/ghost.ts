@@ -25,8 +25,6 @@ export interface Ghost {
   readonly starts: number;
   /** Completed stores (the explorer's `maxMsgs` bound counts these). */
   readonly stores: number;
-  /** Crashes so far (kills and power losses). */
-  readonly crashes: number;
   /** Sequences handed to stored messages, with the record write they depend on. */
   readonly assigned: readonly Claim[];
   /** Stored messages not acked: they must survive a restart. */
@@ -39,7 +37,7 @@ export interface Ghost {
   readonly beforeStop: StreamObservation | null;
 }
 
-export const EMPTY_GHOST: Ghost = { starts: 0, stores: 0, crashes: 0, assigned: [], unacked: [], acked: [], restartAfterAck: false, beforeStop: null };
+export const EMPTY_GHOST: Ghost = { starts: 0, stores: 0, assigned: [], unacked: [], acked: [], restartAfterAck: false, beforeStop: null };
 
 function lastOpId(r: StepResult): number {
   return r.ops.length === 0 ? 0 : r.ops[r.ops.length - 1]!.id;
@@ -56,10 +54,9 @@ export function lostOpIds(disk: Disk, keep: PowerLossKeep): Set<number> {
  * is judged against its in-flight operations); `streamBefore` is the stream before it.
  */
 export function nextGhost(g: Ghost, event: ModelEvent, r: StepResult, diskBefore: Disk, streamBefore: StreamObservation | null): Ghost {
-  let { starts, stores, crashes, assigned, unacked, acked, restartAfterAck } = g;
+  let { starts, stores, assigned, unacked, acked, restartAfterAck } = g;
   let beforeStop: StreamObservation | null = null;
   const killedMidStep = 'killAfterFileOps' in event && event.killAfterFileOps !== undefined;
-  if (r.killed) crashes += 1;
 
   switch (event.type) {
     case 'start':
@@ -100,5 +97,5 @@ export function nextGhost(g: Ghost, event: ModelEvent, r: StepResult, diskBefore
     default:
       break;
   }
-  return { starts, stores, crashes, assigned, unacked, acked, restartAfterAck, beforeStop };
+  return { starts, stores, assigned, unacked, acked, restartAfterAck, beforeStop };
 }

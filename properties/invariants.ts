@@ -40,9 +40,9 @@ export interface Property {
   check(t: Transition): string | null;
 }
 
-/** A start that completed after an earlier one: a restart. */
+/** A start that completed after an earlier one, with the process still up: a restart. */
 function isRestart(t: Transition): boolean {
-  return t.event.type === 'start' && t.result.completed && t.ghostAfter.starts >= 2;
+  return t.event.type === 'start' && t.result.completed && !t.result.killed && t.ghostAfter.starts >= 2;
 }
 
 const streamNotBehindConsumer: Property = {
@@ -111,7 +111,8 @@ export function probeDelivery(state: ModelState): { consumer: string; storedSeq:
   for (const name of state.config.consumers) {
     let s = stored.state;
     let found = false;
-    const rounds = (s.proc?.consumers.find((c) => c.name === name)?.pending.length ?? 0) + 2;
+    // Enough deliveries to reach the probe: every stored message, every pending one, and it.
+    const rounds = (s.proc?.store.state.msgs ?? 0) + (s.proc?.consumers.find((c) => c.name === name)?.pending.length ?? 0) + 1;
     for (let round = 0; round < 2 && !found; round++) {
       if (round === 1) s = step(s, { type: 'advance', ms: state.config.ackWaitMs }).state;
       for (let i = 0; i < rounds && !found; i++) {

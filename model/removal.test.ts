@@ -1,0 +1,246 @@
+/**
+ * The removal path through `step`, with expected values derived from nats-server v2.10.22:
+ * - consumer.processAckMsg (consumer.go L2782) → stream.ackMsg (stream.go L5646): on
+ *   WorkQueue, remove when seq is within [FirstSeq, LastSeq].
+ * - fs.removeMsg (filestore.go L3804): a removal not via limits that leaves its block
+ *   non-empty writes a tombstone (L3975: `!viaLimits && !isEmpty`), FIFO removals included;
+ *   an emptied block goes through removeMsgBlock (L3957).
+ * - fs.removeMsgBlock (L7446): dirtyCloseWithRemove(true) (os.Remove of N.blk) first, then
+ *   removeMsgBlockFromList, then, only for the lmb, newMsgBlockForWrite (N+1.blk, L3116) and
+ *   fs.writeTombstone(lseq) (L5084, 30 bytes, flushed in place).
+ * - fs.selectNextFirst (L4524): FirstSeq = LastSeq+1 when no block holds a message.
+ * - expireMsgs (L4726) removes via limits (removeMsgViaLimits): no per-message tombstones.
+ */
+import { describe, expect, it } from 'vitest';
+import { makeConfig, type StoreConfig } from './config.js';
+import { fileContent, listFiles } from './disk.js';
+import type { PerformedOp } from './io.js';
+import { observe } from './observe.js';
+import type { Segment } from './records.js';
+import { initialState, step, type ModelEvent, type StepResult } from './step.js';
+
+type Cfg = Partial<StoreConfig> & Pick<StoreConfig, 'retention' | 'blockSizeBytes'>;
+
+class Sim {
+  state;
+  constructor(cfg: Cfg) {
+    this.state = initialState(makeConfig(cfg), 'v2.10.22');
+  }
+  do(e: ModelEvent): StepResult {
+    const r = step(this.state, e);
+    this.state = r.state;
+    return r;
+  }
+  ops(e: ModelEvent): string[] {
+    return this.do(e).ops.map(fmtOp);
+  }
+  files() {
+    return listFiles(this.state.disk.cache);
+  }
+  durableFiles() {
+    return listFiles(this.state.disk.durable);
+  }
+  content(path: string) {
+    return fileContent(this.state.disk.cache, path);
+  }
+  durableInodeOf(path: string) {
+    const ino = this.state.disk.cache.entries[path];
+    return ino === undefined ? undefined : this.state.disk.durable.inodes[ino];
+  }
+}
+
+function seg(s: Segment): string {
+  switch (s.kind) {
+    case 'msg':
+      return `msg#${s.seq}`;
+    case 'tombstone':
+      return `tomb#${s.seq}`;
+    case 'skip':
+      return `skip#${s.seq}`;
+    case 'indexdb':
+      return 'index.db';
+    case 'odat':
+      return 'o.dat';
+    default:
+      return s.kind;
+  }
+}
+
+/** "type path details (Go function)"; a consumer's name suffix on the function is dropped. */
+function fmtOp(p: PerformedOp): string {
+  const fn = p.fn.replace(/\(.*\)$/, '');
+  const op = p.op;
+  switch (op.type) {
+    case 'create':
+    case 'unlink':
+    case 'fsync':
+      return `${op.type} ${op.path} (${fn})`;
+    case 'truncate':
+      return `truncate ${op.path} to ${op.sizeBytes} (${fn})`;
+    case 'write':
+      return `write ${op.path} @${op.offsetBytes} ${seg(op.segment)} ${op.segment.bytes}B${op.osync ? ' osync' : ''} (${fn})`;
+    case 'rename':
+      return `rename ${op.from} ${op.to} (${fn})`;
+    case 'fsyncDir':
+      return `fsyncDir ${op.dir} (${fn})`;
+  }
+}
+
+const FOO10: ModelEvent = { type: 'store', subject: 'foo', payloadBytes: 10 };
+const BIG = 1 << 20;
+
+function wq(blockSizeBytes = BIG, extra: Partial<StoreConfig> = {}): Sim {
+  const s = new Sim({ retention: 'workqueue', blockSizeBytes, consumers: ['C'], ...extra });
+  s.do({ type: 'start' });
+  return s;
+}
+
+function blockFiles(s: Sim) {
+  return s.files().filter((f) => f.path.startsWith('msgs/') && f.path.endsWith('.blk'));
+}
+
+describe('WorkQueue ack', () => {
+  it('of a non-last message appends a 30-byte tombstone to the lmb (FIFO removal included)', () => {
+    const s = wq();
+    s.do({ ...FOO10, count: 2 });
+    s.do({ type: 'deliver', consumer: 'C', count: 2 });
+    expect(s.ops({ type: 'ack', consumer: 'C', streamSeq: 1 })).toEqual(['write msgs/1.blk @86 tomb#1 30B (writeTombstone)']);
+    expect(blockFiles(s)).toEqual([{ path: 'msgs/1.blk', bytes: 116 }]);
+    expect(observe(s.state).stream).toMatchObject({ msgs: 1, bytes: 43, firstSeq: 2, lastSeq: 2, numDeleted: 0 });
+  });
+
+  it('of an interior message: tombstone and one interior delete', () => {
+    const s = wq();
+    s.do({ ...FOO10, count: 3 });
+    s.do({ type: 'deliver', consumer: 'C', count: 3 });
+    expect(s.ops({ type: 'ack', consumer: 'C', streamSeq: 2 })).toEqual(['write msgs/1.blk @129 tomb#2 30B (writeTombstone)']);
+    expect(observe(s.state).stream).toMatchObject({ msgs: 2, bytes: 86, firstSeq: 1, lastSeq: 3, numDeleted: 1 });
+  });
+
+  it('of the only message of the lmb: unlink N.blk, create N+1.blk, write the tombstone, in that order', () => {
+    const s = wq();
+    s.do(FOO10);
+    s.do({ type: 'deliver', consumer: 'C' });
+    const r = s.do({ type: 'ack', consumer: 'C', streamSeq: 1 });
+    expect(r.ops.map(fmtOp)).toEqual([
+      'unlink msgs/1.blk (removeMsgBlock)',
+      'create msgs/2.blk (newMsgBlockForWrite)',
+      'write msgs/2.blk @0 tomb#1 30B (writeTombstone)',
+    ]);
+    expect(r.killed).toBe(false);
+    expect(blockFiles(s)).toEqual([{ path: 'msgs/2.blk', bytes: 30 }]);
+    expect(observe(s.state).blocks).toEqual([{ index: 2, firstSeq: 2, lastSeq: 1, msgs: 0, bytes: 0 }]);
+    expect(observe(s.state).stream).toMatchObject({ msgs: 0, bytes: 0, firstSeq: 2, lastSeq: 1, numDeleted: 0 });
+  });
+
+  it('the tombstone in the replacement block is the removed block LastSeq, after several drains', () => {
+    const s = wq();
+    for (let seq = 1; seq <= 3; seq++) {
+      s.do(FOO10);
+      s.do({ type: 'deliver', consumer: 'C' });
+      const r = s.do({ type: 'ack', consumer: 'C', streamSeq: seq });
+      expect(r.ops.map(fmtOp)).toEqual([
+        `unlink msgs/${seq}.blk (removeMsgBlock)`,
+        `create msgs/${seq + 1}.blk (newMsgBlockForWrite)`,
+        `write msgs/${seq + 1}.blk @0 tomb#${seq} 30B (writeTombstone)`,
+      ]);
+      // The next message goes after the tombstone in the same (message-less) block.
+      if (seq < 3) expect(s.ops(FOO10).length).toBe(1), s.do({ type: 'remove', from: 0, to: 0 });
+    }
+  });
+
+  it('an emptied non-last block is unlinked with no tombstone', () => {
+    const s = wq(100); // 1.blk [1,2], 2.blk [3]
+    s.do({ ...FOO10, count: 3 });
+    s.do({ type: 'deliver', consumer: 'C', count: 3 });
+    expect(s.ops({ type: 'ack', consumer: 'C', streamSeq: 1 })).toEqual(['write msgs/2.blk @43 tomb#1 30B (writeTombstone)']);
+    expect(s.ops({ type: 'ack', consumer: 'C', streamSeq: 2 })).toEqual(['unlink msgs/1.blk (removeMsgBlock)']);
+    expect(blockFiles(s)).toEqual([{ path: 'msgs/2.blk', bytes: 73 }]);
+    expect(observe(s.state).stream).toMatchObject({ msgs: 1, firstSeq: 3, lastSeq: 3 });
+  });
+
+  it('after a drain FirstSeq = LastSeq + 1', () => {
+    const s = wq(100);
+    s.do({ ...FOO10, count: 3 });
+    s.do({ type: 'deliver', consumer: 'C', count: 3 });
+    s.do({ type: 'ack', consumer: 'C', streamSeq: 1 });
+    s.do({ type: 'ack', consumer: 'C', streamSeq: 2 });
+    expect(s.ops({ type: 'ack', consumer: 'C', streamSeq: 3 })).toEqual([
+      'unlink msgs/2.blk (removeMsgBlock)',
+      'create msgs/3.blk (newMsgBlockForWrite)',
+      'write msgs/3.blk @0 tomb#3 30B (writeTombstone)',
+    ]);
+    expect(observe(s.state).stream).toMatchObject({ msgs: 0, bytes: 0, firstSeq: 4, lastSeq: 3, numDeleted: 0 });
+    expect(blockFiles(s)).toEqual([{ path: 'msgs/3.blk', bytes: 30 }]);
+    // The next publish continues the sequence.
+    expect(s.do(FOO10).outcome.seqs).toEqual([4]);
+  });
+
+  it('an ack below FirstSeq removes nothing and touches no file', () => {
+    const s = wq();
+    s.do(FOO10);
+    s.do({ type: 'deliver', consumer: 'C' });
+    s.do({ type: 'ack', consumer: 'C', streamSeq: 1 });
+    expect(s.ops({ type: 'ack', consumer: 'C', streamSeq: 1 })).toEqual([]);
+    expect(observe(s.state).stream).toMatchObject({ msgs: 0, firstSeq: 2, lastSeq: 1 });
+  });
+
+  it('an ack past LastSeq removes nothing (a pre-ack, memory only)', () => {
+    const s = wq();
+    s.do(FOO10);
+    expect(s.ops({ type: 'ack', consumer: 'C', streamSeq: 5 })).toEqual([]);
+    expect(observe(s.state).stream).toMatchObject({ msgs: 1, firstSeq: 1, lastSeq: 1 });
+  });
+});
+
+describe('a kill inside removeMsgBlock (v2.10.22 order)', () => {
+  it('killAfterFileOps 1: only the unlink happened, no block file at all in the page cache', () => {
+    const s = wq();
+    s.do(FOO10);
+    s.do({ type: 'deliver', consumer: 'C' });
+    const r = s.do({ type: 'ack', consumer: 'C', streamSeq: 1, killAfterFileOps: 1 });
+    expect(r.killed).toBe(true);
+    expect(r.ops.map(fmtOp)).toEqual(['unlink msgs/1.blk (removeMsgBlock)']);
+    expect(s.state.proc).toBeNull();
+    expect(blockFiles(s)).toEqual([]);
+    expect(s.files()).toEqual([{ path: 'obs/C/o.dat', bytes: 8 }]);
+  });
+
+  it('killAfterFileOps 2: the replacement block exists with 0 bytes', () => {
+    const s = wq();
+    s.do(FOO10);
+    s.do({ type: 'deliver', consumer: 'C' });
+    const r = s.do({ type: 'ack', consumer: 'C', streamSeq: 1, killAfterFileOps: 2 });
+    expect(r.killed).toBe(true);
+    expect(r.ops.map(fmtOp)).toEqual(['unlink msgs/1.blk (removeMsgBlock)', 'create msgs/2.blk (newMsgBlockForWrite)']);
+    expect(blockFiles(s)).toEqual([{ path: 'msgs/2.blk', bytes: 0 }]);
+  });
+});
+
+describe('MaxAge expiry', () => {
+  it('writes no per-message tombstones; the lmb replacement still gets the LastSeq tombstone', () => {
+    const s = new Sim({ retention: 'limits', blockSizeBytes: BIG, maxAgeMs: 1000 });
+    s.do({ type: 'start' });
+    s.do({ ...FOO10, count: 3 });
+    const r = s.do({ type: 'advance', ms: 2500 });
+    expect(r.ops.map(fmtOp)).toEqual([
+      'unlink msgs/1.blk (removeMsgBlock)',
+      'create msgs/2.blk (newMsgBlockForWrite)',
+      'write msgs/2.blk @0 tomb#3 30B (writeTombstone)',
+    ]);
+    expect(blockFiles(s)).toEqual([{ path: 'msgs/2.blk', bytes: 30 }]);
+    expect(observe(s.state).stream).toMatchObject({ msgs: 0, bytes: 0, firstSeq: 4, lastSeq: 3 });
+  });
+
+  it('expiring part of a block writes nothing at all', () => {
+    const s = new Sim({ retention: 'limits', blockSizeBytes: BIG, maxAgeMs: 1000 });
+    s.do({ type: 'start' });
+    s.do({ ...FOO10, count: 2 }); // t=0
+    s.do({ type: 'advance', ms: 1500 });
+    s.do(FOO10); // t=1500, seq 3
+    const r = s.do({ type: 'advance', ms: 500 }); // t=2000: 1 and 2 are older than 1000 ms
+    expect(r.ops).toEqual([]);
+    expect(observe(s.state).stream).toMatchObject({ msgs: 1, firstSeq: 3, lastSeq: 3 });
+    expect(fileContent(s.state.disk.cache, 'msgs/1.blk')?.length).toBe(3);
+  });
+});

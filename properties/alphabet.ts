@@ -1,0 +1,118 @@
+/**
+ * What the search explores: the stream, the operation alphabet, the crash models and the
+ * bounds. Every bound is explicit and named with its unit.
+ *
+ * Crash models (each choice is recorded in the trace as events, so a trace replays):
+ * - `kill`: a process crash. It may fall between any two file operations of any operation
+ *   (an event with `killAfterFileOps = k`, k from 0 to the operation's count); what the OS
+ *   holds survives.
+ * - `power-loss:synced|ordered|reordered`: the process stops at such a point, then the
+ *   machine loses power. What survives is what was durable (fsync, or issued at least
+ *   `writebackMs` before), plus, of the operations still in flight:
+ *   - `synced`: none;
+ *   - `ordered`: any prefix in issue order;
+ *   - `reordered`: any subset of the newest `reorderWindow` in-flight operations (older ones
+ *     are taken as written back), as in ALICE's abstract persistence model; fsync barriers
+ *     hold because whatever an fsync covered is already durable, not in flight.
+ */
+import { makeConfig, type StoreConfig } from '../model/config.js';
+import type { PowerLossKeep } from '../model/disk.js';
+import type { ModelState } from '../model/state.js';
+import type { ModelEvent } from '../model/step.js';
+import type { Ghost } from './ghost.js';
+
+export const CRASH_MODELS = ['kill', 'power-loss:synced', 'power-loss:ordered', 'power-loss:reordered'] as const;
+export type CrashModel = (typeof CRASH_MODELS)[number];
+
+export interface ExploreBounds {
+  /** Most actions in one run (a crash under power loss is one action of two events). */
+  readonly depth: number;
+  /** Most messages stored in one run. */
+  readonly maxMsgs: number;
+  /** Most crashes in one run. */
+  readonly maxCrashes: number;
+  readonly consumers: number;
+  readonly blockSizeBytes: number;
+  /** `reordered`: how many of the newest in-flight operations a power loss may permute. */
+  readonly reorderWindow: number;
+}
+
+export const DEFAULT_BOUNDS: ExploreBounds = {
+  depth: 9,
+  maxMsgs: 2,
+  maxCrashes: 1,
+  consumers: 1,
+  blockSizeBytes: 128, // two 43-byte records and two tombstones fit; the third record rolls
+  reorderWindow: 4,
+};
+
+/** Limits of the command-line flags. */
+export const BOUND_LIMITS: Readonly<Record<keyof ExploreBounds, { min: number; max: number }>> = {
+  depth: { min: 1, max: 64 },
+  maxMsgs: { min: 0, max: 64 },
+  maxCrashes: { min: 0, max: 8 },
+  consumers: { min: 1, max: 4 },
+  blockSizeBytes: { min: 64, max: 67_108_864 },
+  reorderWindow: { min: 1, max: 10 },
+};
+
+export const EXPLORED_SUBJECT = 'foo';
+export const EXPLORED_PAYLOAD_BYTES = 10; // a 43-byte record
+
+export function consumerNames(n: number): string[] {
+  return n === 1 ? ['C'] : Array.from({ length: n }, (_, i) => `C${i + 1}`);
+}
+
+/** The explored stream: a WorkQueue stream, explicit-ack durable consumers, small blocks. */
+export function exploredConfig(bounds: ExploreBounds): StoreConfig {
+  return makeConfig({ retention: 'workqueue', blockSizeBytes: bounds.blockSizeBytes, consumers: consumerNames(bounds.consumers) });
+}
+
+/** The next timer deadline of a running process, or null. */
+export function nextTimerMs(state: ModelState): number | null {
+  const p = state.proc;
+  if (!p) return null;
+  let next = Math.min(p.store.timers.syncAtMs, p.store.timers.indexFlushAtMs);
+  for (const o of p.consumers) if (o.flushAtMs !== null) next = Math.min(next, o.flushAtMs);
+  if (p.store.timers.ageCheckAtMs !== null) next = Math.min(next, p.store.timers.ageCheckAtMs);
+  return next;
+}
+
+/** The operations enabled in a state, in a fixed order, without crashes. */
+export function enabledActions(state: ModelState, ghost: Ghost, bounds: ExploreBounds): ModelEvent[] {
+  if (!state.proc) return [{ type: 'start' }];
+  const out: ModelEvent[] = [];
+  if (ghost.stores < bounds.maxMsgs) out.push({ type: 'store', subject: EXPLORED_SUBJECT, payloadBytes: EXPLORED_PAYLOAD_BYTES });
+  for (const o of state.proc.consumers) out.push({ type: 'deliver', consumer: o.name });
+  for (const o of state.proc.consumers) for (const p of o.pending) out.push({ type: 'ack', consumer: o.name, streamSeq: p.streamSeq });
+  const next = nextTimerMs(state);
+  if (next !== null) out.push({ type: 'advance', ms: next - state.nowMs });
+  out.push({ type: 'stop' });
+  return out;
+}
+
+/** The power-loss choices a crash model allows for these in-flight operation ids (issue order). */
+export function powerLossChoices(model: CrashModel, inFlightIds: readonly number[], reorderWindow: number): PowerLossKeep[] {
+  switch (model) {
+    case 'kill':
+      return [];
+    case 'power-loss:synced':
+      return [{ kind: 'synced' }];
+    case 'power-loss:ordered':
+      return Array.from({ length: inFlightIds.length + 1 }, (_, count) => ({ kind: 'prefix', count }));
+    case 'power-loss:reordered': {
+      const w = Math.min(reorderWindow, inFlightIds.length);
+      const older = inFlightIds.slice(0, inFlightIds.length - w);
+      const window = inFlightIds.slice(inFlightIds.length - w);
+      const out: PowerLossKeep[] = [];
+      for (let mask = 0; mask < 1 << w; mask++) {
+        out.push({ kind: 'subset', opIds: [...older, ...window.filter((_, i) => (mask >> i) & 1)] });
+      }
+      return out;
+    }
+  }
+}
+
+export function isCrashModel(s: string): s is CrashModel {
+  return (CRASH_MODELS as readonly string[]).includes(s);
+}

@@ -1,0 +1,104 @@
+/**
+ * One search transition: run an action's events through `step`, carry the ghost, count
+ * coverage and check the selected properties on every event. Shared by the random and the
+ * exhaustive explorers so both judge runs the same way.
+ */
+import { observe } from '../model/observe.js';
+import type { ModelState } from '../model/state.js';
+import { initialState, step, type ModelEvent, type StepResult } from '../model/step.js';
+import { enabledActions, exploredConfig, powerLossChoices, type CrashModel, type ExploreBounds } from './alphabet.js';
+import { bump, coverTransition, type Coverage } from './coverage.js';
+import { EMPTY_GHOST, nextGhost, type Ghost } from './ghost.js';
+import { PROPERTIES, type PropertyId } from './invariants.js';
+
+export interface SearchNode {
+  readonly state: ModelState;
+  readonly ghost: Ghost;
+  readonly crashes: number;
+}
+
+/** An action: one event, or (a crash under power loss) a kill point then the power loss. */
+export interface Action {
+  readonly events: readonly ModelEvent[];
+  readonly crash: boolean;
+}
+
+export interface FoundViolation {
+  readonly property: PropertyId;
+  readonly message: string;
+}
+
+export interface Transition {
+  readonly node: SearchNode;
+  readonly results: readonly StepResult[];
+  /** Violations, each with the index (within this action's events) of the event that broke it. */
+  readonly violations: readonly (FoundViolation & { readonly eventOffset: number })[];
+}
+
+export interface SearchContext {
+  readonly profile: string;
+  readonly crash: CrashModel;
+  readonly bounds: ExploreBounds;
+  readonly properties: readonly PropertyId[];
+  readonly coverage: Coverage;
+  /** How often each property's precondition was reached. */
+  readonly reached: Record<string, number>;
+}
+
+export function rootNode(ctx: SearchContext): SearchNode {
+  return { state: initialState(exploredConfig(ctx.bounds), ctx.profile), ghost: EMPTY_GHOST, crashes: 0 };
+}
+
+/** Run an action from a node. `full` is the first event's result without its kill point (for coverage). */
+export function runAction(ctx: SearchContext, node: SearchNode, action: Action, full: StepResult | null): Transition {
+  let { state, ghost } = node;
+  const results: StepResult[] = [];
+  const violations: (FoundViolation & { eventOffset: number })[] = [];
+  action.events.forEach((event, offset) => {
+    const before = state;
+    const r = step(before, event);
+    const ghostAfter = nextGhost(ghost, event, r, before.disk, event.type === 'stop' ? observe(before).stream : null);
+    coverTransition(ctx.coverage, before, event, r, offset === 0 ? full : null);
+    const t = { before, event, result: r, ghostBefore: ghost, ghostAfter };
+    for (const id of ctx.properties) {
+      const p = PROPERTIES[id];
+      if (!p.applies(t)) continue;
+      bump(ctx.reached, id);
+      const message = p.check(t);
+      if (message !== null) violations.push({ property: id, message, eventOffset: offset });
+    }
+    results.push(r);
+    state = r.state;
+    ghost = ghostAfter;
+  });
+  return { node: { state, ghost, crashes: node.crashes + (action.crash ? 1 : 0) }, results, violations };
+}
+
+/** Every action enabled at a node: each operation, and (within the crash bound) its crashes. */
+export function successorActions(ctx: SearchContext, node: SearchNode): { action: Action; full: StepResult | null }[] {
+  const out: { action: Action; full: StepResult | null }[] = [];
+  const canCrash = node.crashes < ctx.bounds.maxCrashes;
+  for (const event of enabledActions(node.state, node.ghost, ctx.bounds)) {
+    const full = step(node.state, event);
+    out.push({ action: { events: [event], crash: false }, full });
+    if (!canCrash) continue;
+    for (let k = 0; k <= full.ops.length; k++) {
+      const killed = { ...event, killAfterFileOps: k } as ModelEvent;
+      if (ctx.crash === 'kill') {
+        out.push({ action: { events: [killed], crash: true }, full });
+        continue;
+      }
+      const afterKill = step(node.state, killed).state;
+      for (const keep of powerLossChoices(ctx.crash, afterKill.disk.inFlight.map((o) => o.id), ctx.bounds.reorderWindow)) {
+        out.push({ action: { events: [killed, { type: 'powerLoss', keep }], crash: true }, full });
+      }
+    }
+  }
+  // A power loss while the server is down (after a stop or a kill).
+  if (canCrash && !node.state.proc && node.state.nowMs >= 0 && ctx.crash !== 'kill' && node.ghost.starts > 0) {
+    for (const keep of powerLossChoices(ctx.crash, node.state.disk.inFlight.map((o) => o.id), ctx.bounds.reorderWindow)) {
+      out.push({ action: { events: [{ type: 'powerLoss', keep }], crash: true }, full: null });
+    }
+  }
+  return out;
+}
