@@ -129,6 +129,7 @@ export function deliverNext(ctx: Ctx, fs: Fs, o: Con): Delivery | null {
   const nowMs = ctx.io.nowMs;
   const expired = o.pending.find((p) => p.tsMs + ctx.cfg.ackWaitMs <= nowMs && loadNextMsg(ctx, fs, p.streamSeq)?.seq === p.streamSeq);
   if (expired) {
+    const msg = loadNextMsg(ctx, fs, expired.streamSeq)!;
     const sseq = expired.streamSeq;
     const r = o.rdc.find((e) => e.streamSeq === sseq);
     if (r) r.count += 1;
@@ -140,7 +141,8 @@ export function deliverNext(ctx: Ctx, fs: Fs, o: Con): Delivery | null {
     const dseq = o.dseq;
     o.dseq += 1;
     expired.tsMs = nowMs; // trackPending: keep the original delivery sequence
-    storeUpdateDelivered(ctx, o, dseq, sseq, dc, nowMs);
+    // deliverMsg passes the message's stored time (pmsg.ts, consumer.go L4354) to updateDelivered.
+    storeUpdateDelivered(ctx, o, dseq, sseq, dc, msg.tsMs);
     return { streamSeq: sseq, consumerSeq: dseq, redelivery: true };
   }
   const next = loadNextMsg(ctx, fs, Math.max(o.sseq, 1));
@@ -151,7 +153,7 @@ export function deliverNext(ctx: Ctx, fs: Fs, o: Con): Delivery | null {
   const entry: PendingEntry = { streamSeq: next.seq, consumerSeq: dseq, tsMs: nowMs };
   o.pending.push(entry);
   sortBySeq(o.pending);
-  storeUpdateDelivered(ctx, o, dseq, next.seq, 1, nowMs);
+  storeUpdateDelivered(ctx, o, dseq, next.seq, 1, next.tsMs); // pmsg.ts, not now
   return { streamSeq: next.seq, consumerSeq: dseq, redelivery: false };
 }
 

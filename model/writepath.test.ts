@@ -90,7 +90,7 @@ function fmtOp(p: PerformedOp): string {
   }
 }
 
-const FOO10: ModelEvent = { type: 'store', subject: 'foo', payloadBytes: 10 };
+const FOO10 = { type: 'store', subject: 'foo', payloadBytes: 10 } as const satisfies ModelEvent;
 const BIG = 1 << 20;
 
 describe('first start', () => {
@@ -246,6 +246,45 @@ describe('fsync', () => {
     const r2 = s.do({ type: 'advance', ms: 10_000 });
     expect(r2.ops.map(fmtOp)).toEqual(['fsync msgs/1.blk (syncBlocks)']);
     expect(r2.ops[0]!.atMs).toBe(20_000);
+  });
+});
+
+describe('durability across a power loss', () => {
+  it('background writeback makes every op durable writebackMs (30000) after it was issued, at the end of a step', () => {
+    const s = new Sim({ retention: 'limits', blockSizeBytes: BIG });
+    s.do({ type: 'start' });
+    s.do(FOO10); // t=0
+    s.do({ type: 'advance', ms: 29_999 });
+    expect(s.durableFiles()).toEqual([]);
+    s.do({ type: 'advance', ms: 1 });
+    expect(s.durableFiles()).toEqual([{ path: 'msgs/1.blk', bytes: 43 }]);
+  });
+
+  it('sync always: a new block data is fsynced but its directory entry is not; a power loss before writeback loses the block', () => {
+    const s = new Sim({ retention: 'limits', blockSizeBytes: BIG, syncAlways: true });
+    s.do({ type: 'start' });
+    s.do({ ...FOO10, count: 2 });
+    s.do({ type: 'advance', ms: 1000 });
+    s.do({ type: 'powerLoss', keep: { kind: 'synced' } });
+    expect(s.files()).toEqual([]);
+    const r = s.do({ type: 'start' });
+    expect(r.log).toEqual([]);
+    expect(observe(s.state).stream).toMatchObject({ msgs: 0, firstSeq: 0, lastSeq: 0 });
+  });
+
+  it('without sync always the block data survives a power loss only through the sync timer or writeback', () => {
+    const s = new Sim({ retention: 'limits', blockSizeBytes: BIG, writebackMs: 1e9 });
+    s.do({ type: 'start' });
+    s.do({ ...FOO10, count: 2 });
+    s.do({ type: 'advance', ms: 120_000 }); // fsync of 1.blk, index.db written (not fsynced)
+    // 'all' keeps everything in flight: both blocks' entries and index.db.
+    const kept = new Sim({ retention: 'limits', blockSizeBytes: BIG, writebackMs: 1e9 });
+    kept.state = s.state;
+    kept.do({ type: 'powerLoss', keep: { kind: 'all' } });
+    expect(kept.files()).toEqual(s.files());
+    // 'synced': the fsynced data has no durable directory entry: nothing is left.
+    s.do({ type: 'powerLoss', keep: { kind: 'synced' } });
+    expect(s.files()).toEqual([]);
   });
 });
 
