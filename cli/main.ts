@@ -9,6 +9,8 @@ import { ScenarioError } from '../scenarios/types.js';
 import { builtinScenarioFiles } from '../scenarios/builtin.js';
 import { flagHelp, parseArgs, UsageError } from './args.js';
 import { formatScenarioOutput, replayScenarioFile } from './scenario.js';
+import { EXPLORE_FLAGS, EXPLORE_USAGE, runExploreCommand } from './explore.js';
+import { CHECK_FLAGS, runCheckCommand } from './check.js';
 
 const SCENARIO_FLAGS = {
   profile: { kind: 'string', help: 'server version profile', default: DEFAULT_PROFILE },
@@ -26,6 +28,16 @@ function stdout(text: string): void {
 }
 
 const COMMANDS: Record<string, Command> = {
+  check: {
+    summary: 'the default check (npm start): every property under kill and power-loss:ordered, exhaustive',
+    usage: `check [--profile P] [--out DIR] [--json]\n${flagHelp(CHECK_FLAGS)}`,
+    run: (argv) => runCheckCommand(argv, getProfileName),
+  },
+  explore: {
+    summary: 'search for violations of a property (random or exhaustive)',
+    usage: `${EXPLORE_USAGE}\n${flagHelp(EXPLORE_FLAGS)}`,
+    run: (argv) => runExploreCommand(argv, getProfileName),
+  },
   scenario: {
     summary: 'replay a scenario file against the model',
     usage: `scenario FILE [--profile P] [--json]\n${flagHelp(SCENARIO_FLAGS)}`,

@@ -87,6 +87,8 @@ export function step(state: ModelState, event: ModelEvent): StepResult {
   if (NEEDS_DOWN.has(event.type) && running) throw new EventError(`"${event.type}" needs the server down`);
   const killAfter = 'killAfterFileOps' in event ? event.killAfterFileOps : undefined;
   if (killAfter !== undefined && !(event.type === 'start' || running)) throw new EventError('a kill point needs the server running');
+  if (killAfter !== undefined && (!Number.isInteger(killAfter) || killAfter < 0)) throw new EventError(`killAfterFileOps must be a whole number, got ${killAfter}`);
+  if (event.type === 'powerLoss') validateKeep(state, event.keep);
 
   let io!: Io;
   let killed = false;
@@ -118,6 +120,19 @@ export function step(state: ModelState, event: ModelEvent): StepResult {
   if (next.proc) assertStoreInvariants(next.proc.store);
   assert(next.nowMs >= state.nowMs, 'the clock went backwards');
   return { state: next, ops: io.ops, log: io.log, timers, killed, completed, outcome };
+}
+
+/** A power-loss choice must name operations that are in flight now. */
+function validateKeep(state: ModelState, keep: PowerLossKeep): void {
+  const n = state.disk.inFlight.length;
+  if (keep.kind === 'prefix' && (!Number.isInteger(keep.count) || keep.count < 0 || keep.count > n)) {
+    throw new EventError(`power loss keeps a prefix of ${keep.count} but ${n} operations are in flight`);
+  }
+  if (keep.kind === 'subset') {
+    const ids = new Set(state.disk.inFlight.map((o) => o.id));
+    const bad = keep.opIds.find((id) => !ids.has(id));
+    if (bad !== undefined) throw new EventError(`power loss keeps operation #${bad}, which is not in flight`);
+  }
 }
 
 function requireProc(draft: Draft<ModelState>): Draft<Proc> {

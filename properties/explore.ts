@@ -1,0 +1,106 @@
+/**
+ * The search as one call: run random or exhaustive exploration of a profile under a crash
+ * model, judge the selected properties (violated / holds / vacuous), and turn each
+ * counterexample into a replayable trace. The command line (cli/explore.ts, cli/check.ts)
+ * and the tests use this; it does no I/O and reads no clock (the caller times it).
+ */
+import { makeTrace, recordRun, type TraceFile } from '../traces/trace.js';
+import { exploredConfig, type CrashModel, type ExploreBounds } from './alphabet.js';
+import { sortedCoverage, type Coverage } from './coverage.js';
+import { exploreExhaustive, type Counterexample } from './exhaustive.js';
+import { PROPERTIES, type PropertyId } from './invariants.js';
+import { exploreRandom } from './random.js';
+import type { SearchContext } from './runner.js';
+
+export type Mode = 'random' | 'exhaustive';
+export type Verdict = 'violated' | 'holds' | 'vacuous';
+
+export const DEFAULT_EXHAUSTIVE_BOUNDS: ExploreBounds = { depth: 9, maxMsgs: 2, maxCrashes: 1, consumers: 1, blockSizeBytes: 128, reorderWindow: 4 };
+/** Random runs are longer and may crash more often: they sample, they do not enumerate. */
+export const DEFAULT_RANDOM_BOUNDS: ExploreBounds = { depth: 24, maxMsgs: 6, maxCrashes: 4, consumers: 1, blockSizeBytes: 128, reorderWindow: 4 };
+export const DEFAULT_RANDOM_RUNS = 3000;
+export const DEFAULT_SEED = 1;
+
+export interface ExploreRequest {
+  readonly profile: string;
+  readonly properties: readonly PropertyId[];
+  readonly crash: CrashModel;
+  readonly mode: Mode;
+  readonly bounds: ExploreBounds;
+  /** Random mode. */
+  readonly seed: number;
+  readonly runs: number;
+  readonly path?: string;
+  /** Exhaustive mode: stop once every selected property is violated. */
+  readonly stopEarly: boolean;
+  readonly onProgress?: (text: string) => void;
+}
+
+export interface PropertyResult {
+  readonly property: PropertyId;
+  readonly verdict: Verdict;
+  /** How often the property's precondition was reached. */
+  readonly reached: number;
+  readonly counterexample: (Counterexample & { readonly trace: TraceFile; readonly seed: number | null; readonly path: string | null }) | null;
+}
+
+export interface ExploreResult {
+  readonly request: ExploreRequest;
+  readonly results: readonly PropertyResult[];
+  readonly stats: { readonly statesGenerated: number; readonly distinctStates: number | null; readonly depth: number; readonly runs: number | null };
+  readonly coverage: Coverage;
+}
+
+/** A replayable trace of a counterexample, with the step that broke the property. */
+export function counterexampleTrace(req: Pick<ExploreRequest, 'profile' | 'crash' | 'mode' | 'bounds'>, ce: Counterexample, seed: number | null, path: string | null): TraceFile {
+  const config = exploredConfig(req.bounds);
+  const { steps } = recordRun(config, req.profile, ce.events);
+  return makeTrace({
+    config,
+    profile: req.profile,
+    origin: { kind: 'explore', mode: req.mode, crash: req.crash, seed, ...(path ? { path } : {}) },
+    title: `${ce.property} violated at ${req.profile} under ${req.crash} (${req.mode} search)`,
+    violation: { property: ce.property, message: ce.message, step: ce.failedAt },
+    steps,
+  });
+}
+
+export function explore(req: ExploreRequest): ExploreResult {
+  const ctx: SearchContext = { profile: req.profile, crash: req.crash, bounds: req.bounds, properties: req.properties, coverage: {}, reached: {} };
+  const found: Partial<Record<PropertyId, { ce: Counterexample; seed: number | null; path: string | null }>> = {};
+  let stats: ExploreResult['stats'];
+
+  if (req.mode === 'exhaustive') {
+    const r = exploreExhaustive(ctx, {
+      stopWhenAllViolated: req.stopEarly,
+      onLevel: (depth, frontier, distinct) => req.onProgress?.(`depth ${depth}/${req.bounds.depth}: ${distinct} distinct states, ${frontier} to expand`),
+    });
+    for (const id of req.properties) {
+      const ce = r.counterexamples[id];
+      if (ce) found[id] = { ce, seed: null, path: null };
+    }
+    stats = { statesGenerated: r.statesGenerated, distinctStates: r.distinctStates, depth: r.depthReached, runs: null };
+  } else {
+    const r = exploreRandom(ctx, {
+      seed: req.seed,
+      runs: req.runs,
+      ...(req.path !== undefined ? { path: req.path } : {}),
+      onProgress: (done) => req.onProgress?.(`run ${done}/${req.runs}`),
+    });
+    if (r.counterexample) found[r.counterexample.property] = { ce: r.counterexample, seed: req.seed, path: r.counterexample.path };
+    stats = { statesGenerated: r.statesGenerated, distinctStates: null, depth: r.depthReached, runs: r.runs };
+  }
+
+  const results = req.properties.map((id): PropertyResult => {
+    const f = found[id];
+    const reached = ctx.reached[id] ?? 0;
+    if (f) return { property: id, verdict: 'violated', reached, counterexample: { ...f.ce, trace: counterexampleTrace(req, f.ce, f.seed, f.path), seed: f.seed, path: f.path } };
+    return { property: id, verdict: reached === 0 ? 'vacuous' : 'holds', reached, counterexample: null };
+  });
+  return { request: req, results, stats, coverage: sortedCoverage(ctx.coverage) };
+}
+
+export function propertyClaim(id: PropertyId): string {
+  return PROPERTIES[id].claim;
+}
+
