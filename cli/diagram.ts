@@ -3,10 +3,11 @@
  * trace file as a Mermaid sequence diagram (or the files at its crash) and write it as Mermaid
  * text, SVG or PNG. SVG and PNG are rendered in the system Chromium (traces/render.ts).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { DEFAULT_FOLD_THRESHOLD, filesView, sequenceDiagram } from '../traces/mermaid.js';
 import { BrowserMissingError, Renderer } from '../traces/render.js';
-import { TRACE_FORMAT, type TraceFile } from '../traces/trace.js';
+import type { TraceFile } from '../traces/trace.js';
+import { loadTraceFile } from '../traces/validate.js';
 import { flagHelp, parseArgs, UsageError } from './args.js';
 
 export const DIAGRAM_FLAGS = {
@@ -28,34 +29,9 @@ function formatOf(flag: string | undefined, out: string): Format {
   throw new UsageError(`diagram: give --format mmd|svg|png (cannot tell it from "${out}")`);
 }
 
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}
-
-/** Read a trace file: JSON whose `format` is `filestore-trace/1`. Problems are one-line `UsageError`s. */
+/** Read and validate a trace file; problems are one-line `TraceError`s. */
 export function readTraceFile(file: string): TraceFile {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`${file}: cannot read the trace (${oneLine((e as Error).message)})`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`${file}: not JSON (${oneLine((e as Error).message)})`);
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new UsageError(`${file}: not a trace file (expected a JSON object with "format": "${TRACE_FORMAT}")`);
-  const o = json as Record<string, unknown>;
-  if (o.format !== TRACE_FORMAT) {
-    const got = typeof o.format === 'string' ? `"${oneLine(o.format).slice(0, 60)}"` : 'missing';
-    throw new UsageError(`${file}: not a trace file: "format" is ${got}, expected "${TRACE_FORMAT}"`);
-  }
-  if (!Array.isArray(o.steps)) throw new UsageError(`${file}: "steps" must be an array`);
-  if (typeof o.config !== 'object' || o.config === null) throw new UsageError(`${file}: "config" must be an object`);
-  if (typeof o.profile !== 'string') throw new UsageError(`${file}: "profile" must be a string`);
-  return json as TraceFile;
+  return loadTraceFile(file);
 }
 
 export async function runDiagramCommand(argv: readonly string[]): Promise<number> {
@@ -88,7 +64,7 @@ export async function runDiagramCommand(argv: readonly string[]): Promise<number
   try {
     writeFileSync(out, data);
   } catch (e) {
-    throw new UsageError(`--out ${out}: cannot write (${oneLine((e as Error).message)})`);
+    throw new UsageError(`--out ${out}: cannot write (${(e as Error).message.replace(/\s+/g, " ").trim()})`);
   }
   return 0;
 }

@@ -11,6 +11,9 @@ import { flagHelp, parseArgs, UsageError } from './args.js';
 import { formatScenarioOutput, replayScenarioFile } from './scenario.js';
 import { EXPLORE_FLAGS, EXPLORE_USAGE, runExploreCommand } from './explore.js';
 import { CHECK_FLAGS, runCheckCommand } from './check.js';
+import { REPLAY_FLAGS, REPLAY_USAGE, runReplayCommand } from './replay.js';
+import { DIAGRAM_SUMMARY, DIAGRAM_USAGE, runDiagramCommand } from './diagram.js';
+import { TraceError } from '../traces/validate.js';
 
 const SCENARIO_FLAGS = {
   profile: { kind: 'string', help: 'server version profile', default: DEFAULT_PROFILE },
@@ -20,7 +23,7 @@ const SCENARIO_FLAGS = {
 interface Command {
   readonly summary: string;
   readonly usage: string;
-  run(argv: readonly string[]): number;
+  run(argv: readonly string[]): number | Promise<number>;
 }
 
 function stdout(text: string): void {
@@ -37,6 +40,16 @@ const COMMANDS: Record<string, Command> = {
     summary: 'search for violations of a property (random or exhaustive)',
     usage: `${EXPLORE_USAGE}\n${flagHelp(EXPLORE_FLAGS)}`,
     run: (argv) => runExploreCommand(argv, getProfileName),
+  },
+  replay: {
+    summary: 'replay a trace file: check its observations and its violation; export ITF',
+    usage: `${REPLAY_USAGE}\n${flagHelp(REPLAY_FLAGS)}`,
+    run: (argv) => runReplayCommand(argv, getProfileName),
+  },
+  diagram: {
+    summary: DIAGRAM_SUMMARY,
+    usage: DIAGRAM_USAGE,
+    run: (argv) => runDiagramCommand(argv),
   },
   scenario: {
     summary: 'replay a scenario file against the model',
@@ -79,7 +92,7 @@ function usage(): string {
   return lines.join('\n');
 }
 
-export function main(argv: readonly string[]): number {
+export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === 'help') {
     stdout(usage());
@@ -95,9 +108,9 @@ export function main(argv: readonly string[]): number {
     return 0;
   }
   try {
-    return command.run(rest);
+    return await command.run(rest);
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ScenarioError) {
+    if (e instanceof UsageError || e instanceof ScenarioError || e instanceof TraceError) {
       process.stderr.write(`error: ${e.message}\n`);
       return 2;
     }
@@ -109,4 +122,4 @@ export function main(argv: readonly string[]): number {
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

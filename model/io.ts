@@ -25,6 +25,8 @@ export class KillSignal {
 export class Io {
   readonly ops: PerformedOp[] = [];
   readonly log: string[] = [];
+  /** For each log line, how many file operations the step had performed when it was logged. */
+  readonly logAfterOps: number[] = [];
 
   constructor(
     private readonly disk: Draft<Disk>,
@@ -130,6 +132,7 @@ export class Io {
 
   warn(line: string): void {
     this.log.push(line);
+    this.logAfterOps.push(this.ops.length);
   }
 
   private mustExist(path: string, what: string): number {

@@ -59,6 +59,8 @@ export interface StepResult {
   readonly state: ModelState;
   readonly ops: readonly PerformedOp[];
   readonly log: readonly string[];
+  /** For each log line, how many of `ops` had been performed when it was logged. */
+  readonly logAfterOps: readonly number[];
   readonly timers: readonly TimerFiring[];
   /** The process died in or at the end of this step (kill point, kill or power loss). */
   readonly killed: boolean;
@@ -119,7 +121,7 @@ export function step(state: ModelState, event: ModelEvent): StepResult {
   assertDiskInvariants(next.disk);
   if (next.proc) assertStoreInvariants(next.proc.store);
   assert(next.nowMs >= state.nowMs, 'the clock went backwards');
-  return { state: next, ops: io.ops, log: io.log, timers, killed, completed, outcome };
+  return { state: next, ops: io.ops, log: io.log, logAfterOps: io.logAfterOps, timers, killed, completed, outcome };
 }
 
 /** A power-loss choice must name operations that are in flight now. */

@@ -20,6 +20,8 @@ export type TimerName = 'sync' | 'indexFlush' | `consumerFlush:${string}` | 'max
 export interface TimerFiring {
   readonly timer: TimerName;
   readonly atMs: number;
+  /** How many file operations the step had performed when this timer fired. */
+  readonly opsBefore: number;
 }
 
 function dueTimers(proc: Proc): { timer: TimerName; atMs: number }[] {
@@ -32,7 +34,7 @@ function dueTimers(proc: Proc): { timer: TimerName; atMs: number }[] {
   return out;
 }
 
-/** Move the clock to `targetMs`, firing every timer due on the way. Returns what fired. */
+/** Move the clock to `targetMs`, firing every timer due on the way; `onFire` hears each firing. */
 export function advanceClock(ctx: Ctx, proc: Draft<Proc>, targetMs: number, onFire: (f: TimerFiring) => void): void {
   for (let firings = 0; ; firings++) {
     assert(firings < MAX_TIMER_FIRINGS_PER_ADVANCE, 'too many timer firings in one advance');
@@ -41,7 +43,7 @@ export function advanceClock(ctx: Ctx, proc: Draft<Proc>, targetMs: number, onFi
     if (!next) break;
     assert(next.atMs >= ctx.io.nowMs, `timer ${next.timer} due in the past`);
     ctx.io.nowMs = next.atMs;
-    onFire({ timer: next.timer, atMs: next.atMs });
+    onFire({ timer: next.timer, atMs: next.atMs, opsBefore: ctx.io.ops.length });
     fireTimer(ctx, proc, next.timer);
   }
   ctx.io.nowMs = targetMs;

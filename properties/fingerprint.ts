@@ -12,6 +12,7 @@ import type { Claim, Ghost } from './ghost.js';
 
 /** JSON with object keys sorted, recursively. */
 export function canonicalJson(value: unknown): string {
+  if (value === undefined) return 'null';
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   const obj = value as Record<string, unknown>;

@@ -61,13 +61,16 @@ export function playChoices(ctx: SearchContext, choices: readonly Choice[]): { e
   return { events, violation: null };
 }
 
-/** Play raw events (one action each); an event invalid where it now stands ends the run clean. */
-export function playEvents(ctx: SearchContext, events: readonly ModelEvent[]): Violation | null {
+/**
+ * Play raw events (one action each); an event invalid where it now stands ends the run clean.
+ * With `alphabetOnly`, an ack of a message the consumer does not hold as pending is invalid too.
+ */
+export function playEvents(ctx: SearchContext, events: readonly ModelEvent[], alphabetOnly = true): Violation | null {
   let node = rootNode(ctx);
   for (let i = 0; i < events.length; i++) {
     const e = events[i]!;
     // Stay within the explored alphabet: acks are for messages the consumer holds as pending.
-    if (e.type === 'ack' && !node.state.proc?.consumers.find((c) => c.name === e.consumer)?.pending.some((p) => p.streamSeq === e.streamSeq)) return null;
+    if (alphabetOnly && e.type === 'ack' && !node.state.proc?.consumers.find((c) => c.name === e.consumer)?.pending.some((p) => p.streamSeq === e.streamSeq)) return null;
     let t;
     try {
       t = runAction(ctx, node, { events: [events[i]!], crash: false }, null);

@@ -3,6 +3,7 @@
  * coverage and check the selected properties on every event. Shared by the random and the
  * exhaustive explorers so both judge runs the same way.
  */
+import type { StoreConfig } from '../model/config.js';
 import { observe } from '../model/observe.js';
 import type { ModelState } from '../model/state.js';
 import { initialState, step, type ModelEvent, type StepResult } from '../model/step.js';
@@ -37,6 +38,8 @@ export interface Transition {
 
 export interface SearchContext {
   readonly profile: string;
+  /** The store to explore; the explored WorkQueue stream of `bounds` when absent. */
+  readonly config?: StoreConfig;
   readonly crash: CrashModel;
   readonly bounds: ExploreBounds;
   readonly properties: readonly PropertyId[];
@@ -46,7 +49,7 @@ export interface SearchContext {
 }
 
 export function rootNode(ctx: SearchContext): SearchNode {
-  return { state: initialState(exploredConfig(ctx.bounds), ctx.profile), ghost: EMPTY_GHOST, crashes: 0 };
+  return { state: initialState(ctx.config ?? exploredConfig(ctx.bounds), ctx.profile), ghost: EMPTY_GHOST, crashes: 0 };
 }
 
 /** Run an action from a node. `full` is the first event's result without its kill point (for coverage). */

@@ -32,8 +32,13 @@ export interface TraceStep {
   readonly event: ModelEvent;
   readonly ops: readonly PerformedOp[];
   readonly log: readonly string[];
+  /** For each log line, how many of `ops` had been performed when it was logged. */
+  readonly logAfterOps: readonly number[];
   readonly timers: readonly TimerFiring[];
+  /** The process died in or at the end of this step. */
   readonly killed: boolean;
+  /** The event ran to its end (its kill point, if any, was not reached mid-way). */
+  readonly completed: boolean;
   readonly outcome: StepOutcome;
   readonly observation: Observation;
 }
@@ -49,7 +54,7 @@ export interface TraceFile {
 }
 
 export function traceStep(event: ModelEvent, r: StepResult): TraceStep {
-  return { event, ops: r.ops, log: r.log, timers: r.timers, killed: r.killed, outcome: r.outcome, observation: observe(r.state) };
+  return { event, ops: r.ops, log: r.log, logAfterOps: r.logAfterOps, timers: r.timers, killed: r.killed, completed: r.completed, outcome: r.outcome, observation: observe(r.state) };
 }
 
 /** Run `events` from a fresh store and record every step. */
