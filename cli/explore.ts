@@ -1,6 +1,6 @@
 /** `explore`: search one profile for violations of a property under a crash model. */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, relative } from 'node:path';
+import { dirname } from 'node:path';
 import { BOUND_LIMITS, CRASH_MODELS, type CrashModel, type ExploreBounds } from '../properties/alphabet.js';
 import { DEFAULT_EXHAUSTIVE_BOUNDS, DEFAULT_RANDOM_BOUNDS, DEFAULT_RANDOM_RUNS, DEFAULT_SEED, explore, type ExploreResult, type Mode, type PropertyResult } from '../properties/explore.js';
 import { PROPERTY_IDS, type PropertyId } from '../properties/invariants.js';
@@ -149,7 +149,6 @@ export function runExploreCommand(argv: readonly string[], profileName: (p: stri
   if (r.counterexample) {
     file = flags.out ?? defaultTracePath(profile, r.property, crash, mode);
     writeTrace(file, serializeTrace(r.counterexample.trace));
-    file = relative(process.cwd(), file) || file;
   }
   process.stdout.write(`${flags.json ? JSON.stringify(reportJson(result, r, Number(seconds.toFixed(3)), file), null, 2) : readable(result, r, seconds, file)}\n`);
   return 0;
