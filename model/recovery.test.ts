@@ -20,81 +20,11 @@
  *   a message-less block takes first = min tombstone + 1, last = min tombstone (L1470-L1481).
  */
 import { describe, expect, it } from 'vitest';
-import { makeConfig, type StoreConfig } from './config.js';
-import { fileContent, listFiles } from './disk.js';
-import type { PerformedOp } from './io.js';
+import { Sim, fmtOp, FOO10 } from './testing.js';
+import { type StoreConfig } from './config.js';
 import { observe } from './observe.js';
-import type { Segment } from './records.js';
-import { initialState, step, type ModelEvent, type StepResult } from './step.js';
+import { step } from './step.js';
 
-type Cfg = Partial<StoreConfig> & Pick<StoreConfig, 'retention' | 'blockSizeBytes'>;
-
-class Sim {
-  state;
-  constructor(cfg: Cfg) {
-    this.state = initialState(makeConfig(cfg), 'v2.10.22');
-  }
-  do(e: ModelEvent): StepResult {
-    const r = step(this.state, e);
-    this.state = r.state;
-    return r;
-  }
-  ops(e: ModelEvent): string[] {
-    return this.do(e).ops.map(fmtOp);
-  }
-  files() {
-    return listFiles(this.state.disk.cache);
-  }
-  durableFiles() {
-    return listFiles(this.state.disk.durable);
-  }
-  content(path: string) {
-    return fileContent(this.state.disk.cache, path);
-  }
-  durableInodeOf(path: string) {
-    const ino = this.state.disk.cache.entries[path];
-    return ino === undefined ? undefined : this.state.disk.durable.inodes[ino];
-  }
-}
-
-function seg(s: Segment): string {
-  switch (s.kind) {
-    case 'msg':
-      return `msg#${s.seq}`;
-    case 'tombstone':
-      return `tomb#${s.seq}`;
-    case 'skip':
-      return `skip#${s.seq}`;
-    case 'indexdb':
-      return 'index.db';
-    case 'odat':
-      return 'o.dat';
-    default:
-      return s.kind;
-  }
-}
-
-/** "type path details (Go function)"; a consumer's name suffix on the function is dropped. */
-function fmtOp(p: PerformedOp): string {
-  const fn = p.fn.replace(/\(.*\)$/, '');
-  const op = p.op;
-  switch (op.type) {
-    case 'create':
-    case 'unlink':
-    case 'fsync':
-      return `${op.type} ${op.path} (${fn})`;
-    case 'truncate':
-      return `truncate ${op.path} to ${op.sizeBytes} (${fn})`;
-    case 'write':
-      return `write ${op.path} @${op.offsetBytes} ${seg(op.segment)} ${op.segment.bytes}B${op.osync ? ' osync' : ''} (${fn})`;
-    case 'rename':
-      return `rename ${op.from} ${op.to} (${fn})`;
-    case 'fsyncDir':
-      return `fsyncDir ${op.dir} (${fn})`;
-  }
-}
-
-const FOO10 = { type: 'store', subject: 'foo', payloadBytes: 10 } as const satisfies ModelEvent;
 const BIG = 1 << 20;
 const P = 'Filestore [TEST] ';
 const PRIOR = `${P}Recovering stream state from index errored: prior state file`;

@@ -5,11 +5,9 @@
  * it re-runs the events and names the first step whose observations differ.
  */
 import type { StoreConfig } from '../model/config.js';
-import type { PerformedOp } from '../model/io.js';
 import { observe, type Observation } from '../model/observe.js';
 import type { ModelState } from '../model/state.js';
-import { initialState, step, type ModelEvent, type StepOutcome, type StepResult } from '../model/step.js';
-import type { TimerFiring } from '../model/timers.js';
+import { initialState, step, type ModelEvent, type StepResult } from '../model/step.js';
 
 export const TRACE_FORMAT = 'filestore-trace/1';
 
@@ -27,21 +25,11 @@ export interface TraceViolation {
   readonly step: number;
 }
 
-/** What one event did, as recorded. */
-export interface TraceStep {
+/** What one event did, as recorded: the step's result without the state, plus what could be observed after it. */
+export type TraceStep = Omit<StepResult, 'state'> & {
   readonly event: ModelEvent;
-  readonly ops: readonly PerformedOp[];
-  readonly log: readonly string[];
-  /** For each log line, how many of `ops` had been performed when it was logged. */
-  readonly logAfterOps: readonly number[];
-  readonly timers: readonly TimerFiring[];
-  /** The process died in or at the end of this step. */
-  readonly killed: boolean;
-  /** The event ran to its end (its kill point, if any, was not reached mid-way). */
-  readonly completed: boolean;
-  readonly outcome: StepOutcome;
   readonly observation: Observation;
-}
+};
 
 export interface TraceFile {
   readonly format: typeof TRACE_FORMAT;
