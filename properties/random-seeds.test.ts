@@ -6,9 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_RANDOM_BOUNDS, DEFAULT_RANDOM_RUNS, explore } from './explore.js';
 import { playEvents } from './random.js';
 
+/** Let the worker's event loop run between seeds: vitest awaits only microtasks between sync tests. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 describe('random search finds the seed bug', () => {
   for (let seed = 1; seed <= 20; seed++) {
-    it(`seed ${seed}`, () => {
+    it(`seed ${seed}`, async () => {
+      await yieldToEventLoop();
       const r = explore({ profile: 'v2.10.22', properties: ['stream-not-behind-consumer'], crash: 'kill', mode: 'random', bounds: DEFAULT_RANDOM_BOUNDS, seed, runs: DEFAULT_RANDOM_RUNS, stopEarly: true }).results[0]!;
       expect(r.verdict).toBe('violated');
       const ce = r.counterexample!;
