@@ -424,9 +424,19 @@ function drawEvent(out: Out, trace: TraceFile, parts: Participants, i: number, p
   }
 }
 
+/** The step's file operations, with each warning drawn where it was logged among them. */
 function drawOps(out: Out, s: TraceStep): void {
-  if (s.event.type === 'advance') return; // drawn with its timers
-  for (const p of s.ops) drawOp(out, p);
+  const logsAt = (k: number | null) =>
+    s.log.forEach((l, j) => {
+      const at = s.logAfterOps?.[j] ?? s.ops.length;
+      if (k === null || at === k || (k === s.ops.length && at > k)) out.note('FS,PC', escapeLabel(`⚠ ${l}`));
+    });
+  if (s.event.type === 'advance') return logsAt(null); // its operations are drawn with its timers
+  s.ops.forEach((p, k) => {
+    logsAt(k);
+    drawOp(out, p);
+  });
+  logsAt(s.ops.length);
 }
 
 /**
@@ -471,7 +481,6 @@ function drawStart(out: Out, trace: TraceFile, parts: Participants, replay: Repl
   out.note(`${parts.first},${parts.last}`, lines(escapeLabel(title), ...reads.map(escapeLabel)));
   drawOps(out, s);
   drawDurable(out, durableBefore(trace, i), s.observation.durableFiles);
-  for (const l of s.log) out.note('FS,PC', escapeLabel(`⚠ ${l}`));
   if (s.killed) return; // the crash block says the rest
   const before = lastRunning(trace, i);
   const was = afterCrash && before?.stream ? ` (before the crash: ${streamLabel(before)})` : '';
@@ -614,7 +623,6 @@ export function sequenceDiagram(trace: TraceFile, opts: SequenceDiagramOptions =
       drawOps(out, s);
       drawDurable(out, durableBefore(trace, i), s.observation.durableFiles);
       if (e.type !== 'advance' && s.timers.length) out.note('FS,PC', escapeLabel(`timers fired: ${s.timers.map((t) => `${timerLabel(t.timer)} at t=${t.atMs} ms`).join(', ')}`));
-      for (const l of s.log) out.note('FS,PC', escapeLabel(`⚠ ${l}`));
     }
     if (s.killed) drawCrash(out, trace, replay, i, o);
 
