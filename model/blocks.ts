@@ -11,7 +11,7 @@
 import type { Draft } from 'immer';
 import { assert } from './assert.js';
 import { checksumOf, EMPTY_RECORD_BYTES, msgRecord, skipRecord, tombstoneRecord, type BlockRecord, type TimeMs } from './records.js';
-import { blockPath, insertSorted, lmbOf, type Ctx, type MsgBlock, type StoreProc } from './state.js';
+import { blockPath, insertSorted, liveMessages, lmbOf, type Ctx, type MsgBlock, type StoreProc } from './state.js';
 import { removeMsg } from './removal.js';
 
 type Fs = Draft<StoreProc>;
@@ -110,14 +110,7 @@ function enforcePerSubjectOnStore(ctx: Ctx, fs: Fs, subject: string): void {
 
 /** Live sequences of a subject, ascending (what `psim` and `firstSeqForSubj` track). */
 export function subjectSeqs(ctx: Ctx, fs: Fs, subject: string): number[] {
-  const out: number[] = [];
-  for (const mb of fs.blks) {
-    const content = ctx.io.read(blockPath(mb.index)) ?? [];
-    for (const s of content) {
-      if (s.kind === 'msg' && s.subject === subject && s.seq >= mb.firstSeq && s.seq <= mb.lastSeq && !mb.dmap.includes(s.seq)) out.push(s.seq);
-    }
-  }
-  return out;
+  return fs.blks.flatMap((mb) => liveMessages(ctx, mb).filter((m) => m.subject === subject).map((m) => m.seq));
 }
 
 /** `SkipMsg`: take the next sequence without a message. */

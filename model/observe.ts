@@ -3,8 +3,8 @@
  * the files the process would see, and each consumer as `ConsumerInfo` reports it.
  * Scenario snapshots, trace observations and properties read this.
  */
-import { listFiles } from './disk.js';
-import type { ModelState, StoreProc } from './state.js';
+import { fileContent, listFiles } from './disk.js';
+import { blockPath, liveMessagesIn, type ModelState, type StoreProc } from './state.js';
 
 export interface StreamObservation {
   readonly msgs: number;
@@ -90,12 +90,5 @@ export function observe(state: ModelState): Observation {
 export function storedSeqs(state: ModelState): number[] {
   const proc = state.proc;
   if (!proc) return [];
-  const out: number[] = [];
-  for (const mb of proc.store.blks) {
-    if (mb.msgs === 0) continue;
-    const inode = state.disk.cache.entries[`msgs/${mb.index}.blk`];
-    const content = inode === undefined ? [] : (state.disk.cache.inodes[inode] ?? []);
-    for (const s of content) if (s.kind === 'msg' && s.seq >= mb.firstSeq && s.seq <= mb.lastSeq && !mb.dmap.includes(s.seq)) out.push(s.seq);
-  }
-  return out;
+  return proc.store.blks.flatMap((mb) => liveMessagesIn(fileContent(state.disk.cache, blockPath(mb.index)), mb).map((m) => m.seq));
 }

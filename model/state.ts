@@ -6,7 +6,7 @@ import type { StoreConfig } from './config.js';
 import type { Disk } from './disk.js';
 import type { Io } from './io.js';
 import type { Profile } from './profile.js';
-import type { MsgRecord, PendingEntry, RedeliveredEntry, SeqPair, StoredConsumerState, TimeMs } from './records.js';
+import type { MsgRecord, PendingEntry, RedeliveredEntry, Segment, SeqPair, StoredConsumerState, TimeMs } from './records.js';
 
 /** `msgBlock`: one `msgs/N.blk` as the process tracks it. */
 export interface MsgBlock {
@@ -171,15 +171,19 @@ export function lookupMsg(ctx: Ctx, mb: MsgBlock, seq: number): MsgRecord | unde
   return findMsgRecord(ctx, mb, seq);
 }
 
-/** Every live message of a block, ascending. */
-export function liveMessages(ctx: Ctx, mb: MsgBlock): MsgRecord[] {
-  const content = ctx.io.read(blockPath(mb.index));
+/** The live messages of a block in its file's content: in range, not deleted, ascending. */
+export function liveMessagesIn(content: readonly Segment[] | undefined, mb: MsgBlock): MsgRecord[] {
   if (!content || mb.msgs === 0) return [];
   const out: MsgRecord[] = [];
   for (const s of content) {
     if (s.kind === 'msg' && s.seq >= mb.firstSeq && s.seq <= mb.lastSeq && !mb.dmap.includes(s.seq)) out.push(s);
   }
   return out;
+}
+
+/** Every live message of a block, as the process sees its file. */
+export function liveMessages(ctx: Ctx, mb: MsgBlock): MsgRecord[] {
+  return liveMessagesIn(ctx.io.read(blockPath(mb.index)), mb);
 }
 
 /** `selectMsgBlock`: the block whose range holds `seq`. */

@@ -15,7 +15,7 @@ import { Io, KillSignal, type PerformedOp } from './io.js';
 import { getProfile } from './profile.js';
 import { newStoreProc, openFileStore } from './recovery.js';
 import { assertStoreInvariants, removeMsg } from './removal.js';
-import type { Ctx, ModelState, Proc } from './state.js';
+import { consumerStatePath, type Ctx, type ModelState, type Proc } from './state.js';
 import { advanceClock, type TimerFiring } from './timers.js';
 
 /** May be carried by any event the running process performs: issue N file operations, then die. */
@@ -156,7 +156,7 @@ function apply(ctx: Ctx, draft: Draft<ModelState>, event: ModelEvent, timers: Ti
       const proc = requireProc(draft);
       openFileStore(ctx, proc.store);
       for (const name of ctx.cfg.consumers) {
-        const isNew = !ctx.io.exists(`obs/${name}/o.dat`);
+        const isNew = !ctx.io.exists(consumerStatePath(name));
         proc.consumers.push(restoreConsumer(ctx, proc.store, name));
         if (isNew) writeStartingState(ctx, proc.consumers[proc.consumers.length - 1]!);
       }

@@ -37,15 +37,6 @@ export interface ExploreBounds {
   readonly reorderWindow: number;
 }
 
-export const DEFAULT_BOUNDS: ExploreBounds = {
-  depth: 9,
-  maxMsgs: 2,
-  maxCrashes: 1,
-  consumers: 1,
-  blockSizeBytes: 128, // two 43-byte records and two tombstones fit; the third record rolls
-  reorderWindow: 4,
-};
-
 /** Limits of the command-line flags. */
 export const BOUND_LIMITS: Readonly<Record<keyof ExploreBounds, { min: number; max: number }>> = {
   depth: { min: 1, max: 64 },

@@ -4,7 +4,7 @@
  * the first violation found for a property a shortest one (fewest actions); the expansion
  * order is fixed, so the same bounds always give the same counterexample.
  */
-import type { ModelEvent, StepResult } from '../model/step.js';
+import type { ModelEvent } from '../model/step.js';
 import { fingerprint } from './fingerprint.js';
 import type { PropertyId } from './invariants.js';
 import { rootNode, runAction, successorActions, type SearchContext, type SearchNode } from './runner.js';
@@ -52,7 +52,7 @@ export function exploreExhaustive(ctx: SearchContext, opts: ExhaustiveOptions): 
     const next: Entry[] = [];
     for (const entry of frontier) {
       for (const { action, full } of successorActions(ctx, entry.node)) {
-        const t = runAction(ctx, entry.node, action, full as StepResult | null);
+        const t = runAction(ctx, entry.node, action, full);
         statesGenerated++;
         const path = [...entry.path, ...action.events];
         for (const v of t.violations) {

@@ -8,7 +8,7 @@ import { makeTrace, recordRun, type TraceFile } from '../traces/trace.js';
 import { exploredConfig, type CrashModel, type ExploreBounds } from './alphabet.js';
 import { sortedCoverage, type Coverage } from './coverage.js';
 import { exploreExhaustive, type Counterexample } from './exhaustive.js';
-import { PROPERTIES, type PropertyId } from './invariants.js';
+import type { PropertyId } from './invariants.js';
 import { exploreRandom } from './random.js';
 import type { SearchContext } from './runner.js';
 
@@ -98,9 +98,5 @@ export function explore(req: ExploreRequest): ExploreResult {
     return { property: id, verdict: reached === 0 ? 'vacuous' : 'holds', reached, counterexample: null };
   });
   return { request: req, results, stats, coverage: sortedCoverage(ctx.coverage) };
-}
-
-export function propertyClaim(id: PropertyId): string {
-  return PROPERTIES[id].claim;
 }
 

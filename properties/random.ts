@@ -29,15 +29,15 @@ export function chooseAction(ctx: SearchContext, node: SearchNode, choice: Choic
   const ops = enabledActions(node.state, node.ghost, ctx.bounds).filter((e) => e.type !== 'deliver' || (step(node.state, e).outcome.deliveries?.length ?? 0) > 0);
   const event = ops[choice.op % ops.length]!;
   const full = step(node.state, event);
-  if (choice.crash === null || node.crashes >= ctx.bounds.maxCrashes) return { action: { events: [event], crash: false }, full };
+  if (choice.crash === null || node.crashes >= ctx.bounds.maxCrashes) return { action: { events: [event], crash: false, firstResult: full }, full };
   const opCount = full.ops.length;
   const k = choice.crash % (opCount + 1);
   const killed = { ...event, killAfterFileOps: k } as ModelEvent;
   if (ctx.crash === 'kill') return { action: { events: [killed], crash: true }, full };
-  const afterKill = step(node.state, killed).state;
-  const keeps = powerLossChoices(ctx.crash, afterKill.disk.inFlight.map((o) => o.id), ctx.bounds.reorderWindow);
+  const afterKill = step(node.state, killed);
+  const keeps = powerLossChoices(ctx.crash, afterKill.state.disk.inFlight.map((o) => o.id), ctx.bounds.reorderWindow);
   const keep = keeps[Math.floor(choice.crash / (opCount + 1)) % keeps.length]!;
-  return { action: { events: [killed, { type: 'powerLoss', keep }], crash: true }, full };
+  return { action: { events: [killed, { type: 'powerLoss', keep }], crash: true, firstResult: afterKill }, full };
 }
 
 type Violation = Omit<Counterexample, 'events'>;
@@ -156,4 +156,3 @@ export function exploreRandom(ctx: SearchContext, opts: RandomOptions): RandomRe
   };
 }
 
-export type { PropertyId };

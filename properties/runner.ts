@@ -22,6 +22,8 @@ export interface SearchNode {
 export interface Action {
   readonly events: readonly ModelEvent[];
   readonly crash: boolean;
+  /** The first event's result from this node, when the caller already computed it. */
+  readonly firstResult?: StepResult;
 }
 
 export interface FoundViolation {
@@ -59,7 +61,7 @@ export function runAction(ctx: SearchContext, node: SearchNode, action: Action, 
   const violations: (FoundViolation & { eventOffset: number })[] = [];
   action.events.forEach((event, offset) => {
     const before = state;
-    const r = step(before, event);
+    const r = offset === 0 && action.firstResult ? action.firstResult : step(before, event);
     const ghostAfter = nextGhost(ghost, event, r, before.disk, event.type === 'stop' ? observe(before).stream : null);
     coverTransition(ctx.coverage, before, event, r, offset === 0 ? full : null);
     const t = { before, event, result: r, ghostBefore: ghost, ghostAfter };
@@ -83,7 +85,7 @@ export function successorActions(ctx: SearchContext, node: SearchNode): { action
   const canCrash = node.crashes < ctx.bounds.maxCrashes;
   for (const event of enabledActions(node.state, node.ghost, ctx.bounds)) {
     const full = step(node.state, event);
-    out.push({ action: { events: [event], crash: false }, full });
+    out.push({ action: { events: [event], crash: false, firstResult: full }, full });
     if (!canCrash) continue;
     for (let k = 0; k <= full.ops.length; k++) {
       const killed = { ...event, killAfterFileOps: k } as ModelEvent;
@@ -91,14 +93,14 @@ export function successorActions(ctx: SearchContext, node: SearchNode): { action
         out.push({ action: { events: [killed], crash: true }, full });
         continue;
       }
-      const afterKill = step(node.state, killed).state;
-      for (const keep of powerLossChoices(ctx.crash, afterKill.disk.inFlight.map((o) => o.id), ctx.bounds.reorderWindow)) {
-        out.push({ action: { events: [killed, { type: 'powerLoss', keep }], crash: true }, full });
+      const afterKill = step(node.state, killed);
+      for (const keep of powerLossChoices(ctx.crash, afterKill.state.disk.inFlight.map((o) => o.id), ctx.bounds.reorderWindow)) {
+        out.push({ action: { events: [killed, { type: 'powerLoss', keep }], crash: true, firstResult: afterKill }, full });
       }
     }
   }
   // A power loss while the server is down (after a stop or a kill).
-  if (canCrash && !node.state.proc && node.state.nowMs >= 0 && ctx.crash !== 'kill' && node.ghost.starts > 0) {
+  if (canCrash && !node.state.proc && ctx.crash !== 'kill' && node.ghost.starts > 0) {
     for (const keep of powerLossChoices(ctx.crash, node.state.disk.inFlight.map((o) => o.id), ctx.bounds.reorderWindow)) {
       out.push({ action: { events: [{ type: 'powerLoss', keep }], crash: true }, full: null });
     }

@@ -88,14 +88,9 @@ export function replayTrace(trace: TraceFile, profileOverride?: string): ReplayR
       violation = { property, stillViolated: false, step: null, message: `unknown property "${property}"` };
     } else {
       const ctx: SearchContext = { profile, crash: 'kill', bounds: { depth: trace.steps.length, maxMsgs: Infinity, maxCrashes: Infinity, consumers: trace.config.consumers.length, blockSizeBytes: trace.config.blockSizeBytes, reorderWindow: 0 }, properties: [property], coverage: {}, reached: {} };
-      const v = playEventsWithConfig(ctx, trace);
+      const v = playEvents({ ...ctx, config: trace.config }, trace.steps.map((s) => s.event), false);
       violation = { property, stillViolated: v !== null, step: v?.failedAt ?? null, message: v?.message ?? null };
     }
   }
   return { profile, steps, divergence, violation };
-}
-
-/** Judge the property along the trace's events, with the trace's own configuration. */
-function playEventsWithConfig(ctx: SearchContext, trace: TraceFile) {
-  return playEvents({ ...ctx, config: trace.config }, trace.steps.map((s) => s.event), false);
 }
