@@ -14,6 +14,13 @@ export interface FlagDoc {
   readonly flag: keyof ProfileFlags;
   readonly prs: readonly string[];
   readonly models: string;
+  /** For a flag two PRs changed: the PR behind each non-baseline value. */
+  readonly valuePrs?: Readonly<Record<string, readonly string[]>>;
+}
+
+/** The PRs behind a flag having this value. */
+export function prsForValue(doc: FlagDoc, value: unknown): readonly string[] {
+  return doc.valuePrs?.[String(value)] ?? doc.prs;
 }
 
 export interface ProfileFlags {
@@ -169,10 +176,10 @@ export const FLAG_DOCS: readonly FlagDoc[] = [
   { flag: 'skipInEmptyBlockToDmap', prs: ['#6521'], models: 'mb.rebuildStateLocked: skip record of an empty block added to the dmap' },
   { flag: 'tombstoneOnlyBlockLowersFirstSeq', prs: ['#6685'], models: 'recoverMsgs: a block with first.ts 0 may lower FirstSeq' },
   { flag: 'recoverResetsWhileEmpty', prs: ['#7384'], models: 'recoverMsgs: first/last reset while the stream is empty' },
-  { flag: 'priorLastSeqReuse', prs: ['#6882', '#7782'], models: 'newFileStoreWithCreated: when index.db\'s LastSeq wins, and whether a tombstone records it' },
+  { flag: 'priorLastSeqReuse', prs: ['#6882', '#7782'], models: 'newFileStoreWithCreated: when index.db\'s LastSeq wins, and whether a tombstone records it', valuePrs: { always: ['#6882'], alwaysWithTombstone: ['#7782'] } },
   { flag: 'priorReuseSetsFirstSeq', prs: ['#6647'], models: 'newFileStoreWithCreated: FirstSeq = LastSeq+1 when prior LastSeq is reused on an empty stream' },
-  { flag: 'ackAtOrPastPointer', prs: ['#6109', '#6469'], models: 'consumer.processAckMsg: an ack at or past o.sseq moves the pointer, is dropped past LastSeq, or is ignored' },
-  { flag: 'updateAcksBumpsDelivered', prs: ['#5528', '#6566'], models: 'consumerFileStore.UpdateAcks: Delivered.Stream = sseq+1 for an ack past it' },
+  { flag: 'ackAtOrPastPointer', prs: ['#6109', '#6469'], models: 'consumer.processAckMsg: an ack at or past o.sseq moves the pointer, is dropped past LastSeq, or is ignored', valuePrs: { dropPastLastSeq: ['#6109'], ignore: ['#6469'] } },
+  { flag: 'updateAcksBumpsDelivered', prs: ['#5528', '#6566'], models: 'consumerFileStore.UpdateAcks: Delivered.Stream = sseq+1 for an ack past it', valuePrs: { true: ['#5528'], false: ['#6566'] } },
   { flag: 'atomicConsumerStateWrite', prs: ['#7388'], models: 'writeAtomically: o.dat via o.dat.tmp and rename' },
   { flag: 'reconcileConsumerAtStart', prs: ['#7692'], models: 'addConsumerWithAssignment: R1 consumer ahead of the stream reconciled at start' },
 ];
