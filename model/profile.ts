@@ -51,6 +51,13 @@ export interface Profile {
    * before the pending check (#5528, v2.10.17-v2.10.29; removed by #6566 in v2.11.0).
    */
   readonly updateAcksBumpsDelivered: boolean;
+
+  /**
+   * `fullStateVersion`, the index.db format `_writeFullState` writes (filestore.go L7841 at
+   * v2.10.22): 1 in 2.10.x, 2 from 2.11.0 (per-block ttls), 3 from 2.12.0 (schedules), 4 from
+   * 2.14.0 (lblk always). Crash images (traces/image) encode index.db in it.
+   */
+  readonly indexDbVersion: 1 | 2 | 3 | 4;
 }
 
 export const PROFILES: Readonly<Record<string, Profile>> = Object.freeze({
@@ -63,6 +70,7 @@ export const PROFILES: Readonly<Record<string, Profile>> = Object.freeze({
     emptyBlockTombstoneRule: 'min',
     ackAtOrPastPointer: 'movePointer',
     updateAcksBumpsDelivered: true,
+    indexDbVersion: 1,
   }),
 });
 
