@@ -14,6 +14,8 @@ import { CHECK_FLAGS, runCheckCommand } from './check.js';
 import { REPLAY_FLAGS, REPLAY_USAGE, runReplayCommand } from './replay.js';
 import { DIAGRAM_SUMMARY, DIAGRAM_USAGE, runDiagramCommand } from './diagram.js';
 import { TraceError } from '../traces/validate.js';
+import { IMAGE_USAGE, runImageCommand } from './image.js';
+import { CONFIRM_USAGE, runConfirmCommand } from './confirm.js';
 
 const SCENARIO_FLAGS = {
   profile: { kind: 'string', help: 'server version profile', default: DEFAULT_PROFILE },
@@ -50,6 +52,16 @@ const COMMANDS: Record<string, Command> = {
     summary: DIAGRAM_SUMMARY,
     usage: DIAGRAM_USAGE,
     run: (argv) => runDiagramCommand(argv),
+  },
+  image: {
+    summary: "write the model's disk after a step of a trace as a real nats-server store directory",
+    usage: IMAGE_USAGE,
+    run: (argv) => runImageCommand(argv, getProfileName),
+  },
+  confirm: {
+    summary: 'start a real nats-server on the crash image of a trace and compare it with the model (exit 0 agree, 1 disagree)',
+    usage: CONFIRM_USAGE,
+    run: (argv) => runConfirmCommand(argv, getProfileName),
   },
   scenario: {
     summary: 'replay a scenario file against the model',

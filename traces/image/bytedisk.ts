@@ -13,6 +13,7 @@ import { checksumOf, isBlockRecord, type Segment } from '../../model/records.js'
 import type { ModelEvent, StepResult } from '../../model/step.js';
 import type { StoreConfig } from '../../model/config.js';
 import { blockPath } from '../../model/state.js';
+import { ModelInvariantError } from '../../model/assert.js';
 import { encodeBlockRecord } from './blockfile.js';
 import { toHex } from './hash.js';
 import { encodeIndexDb, type IndexDbVersion } from './indexdb.js';
@@ -23,11 +24,17 @@ export interface ByteView {
   readonly inodes: Map<number, Uint8Array>;
 }
 
+/** Bad input for an image (a step out of range, a non-empty output directory). */
 export class ImageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'ImageError';
   }
+}
+
+/** The byte-level replay disagrees with the model's disk: a bug here or in the model. */
+function broken(message: string): never {
+  throw new ModelInvariantError(`crash image: ${message}`);
 }
 
 function cloneView(v: ByteView): ByteView {
@@ -162,9 +169,9 @@ export class ByteDisk {
         return new Uint8Array(s.bytes);
       case 'fragment': {
         // Only an operator's copy writes debris: the bytes are the source file's, at that offset.
-        if (event.type !== 'copyFile') throw new ImageError(`a write of a ${s.kind} segment outside a file copy (${op.path})`);
+        if (event.type !== 'copyFile') broken(`a write of a ${s.kind} segment outside a file copy (${op.path})`);
         const src = this.cache.inodes.get(this.cache.entries.get(event.from) ?? -1);
-        if (!src || src.length < op.offsetBytes + s.bytes) throw new ImageError(`copy of ${event.from}: source too short for the bytes copied`);
+        if (!src || src.length < op.offsetBytes + s.bytes) broken(`copy of ${event.from}: source too short for the bytes copied`);
         return src.slice(op.offsetBytes, op.offsetBytes + s.bytes);
       }
     }
@@ -192,13 +199,13 @@ export class ByteDisk {
     const compare = (mine: ByteView, model: Readonly<Record<string, number>>, inodes: Readonly<Record<number, readonly Segment[]>>, name: string) => {
       const paths = [...mine.entries.keys()].sort();
       const theirs = Object.keys(model).sort();
-      if (paths.join('\n') !== theirs.join('\n')) throw new ImageError(`step ${stepIndex + 1}: the image's ${name} files [${paths.join(', ')}] differ from the model's [${theirs.join(', ')}]`);
+      if (paths.join('\n') !== theirs.join('\n')) broken(`step ${stepIndex + 1}: the image's ${name} files [${paths.join(', ')}] differ from the model's [${theirs.join(', ')}]`);
       for (const path of paths) {
         const size = mine.inodes.get(mine.entries.get(path)!)?.length ?? 0;
         const modelSize = (inodes[model[path]!] ?? []).reduce((n, s) => n + s.bytes, 0);
         // index.db sizes in the model are those of format v1; later formats add bytes.
         if (size !== modelSize && !(path.endsWith('index.db') && this.opts.indexDbVersion !== 1)) {
-          throw new ImageError(`step ${stepIndex + 1}: ${name} ${path} is ${size} bytes in the image and ${modelSize} in the model`);
+          broken(`step ${stepIndex + 1}: ${name} ${path} is ${size} bytes in the image and ${modelSize} in the model`);
         }
       }
     };

@@ -52,7 +52,7 @@ describe('block records (reference §8 vectors)', () => {
     expect(d.records[0]!.tsMs).toBe(0);
     expect(d.badTailBytes).toBe(0);
     const bad = file.slice();
-    bad[41 + 30] ^= 0xff; // a payload byte of seq 2
+    bad[41 + 30]! ^= 0xff; // a payload byte of seq 2
     const c = decodeBlockFile('ORDERS', 1, bad, EPOCH);
     expect(c.records.map((r) => r.seq)).toEqual([1]);
     expect(c.badTailBytes).toBe(56 + 30);
@@ -144,7 +144,7 @@ describe('index.db (hand-derived from _writeFullState, filestore.go L7890-8060)'
 
   it('a flipped byte fails the checksum', () => {
     const b = encodeIndexDb('ORDERS', summary, '', 1, EPOCH);
-    b[3] ^= 1;
+    b[3]! ^= 1;
     expect(decodeIndexDb('ORDERS', b, EPOCH).checksumOk).toBe(false);
   });
 });
@@ -170,7 +170,7 @@ describe('a store directory written by nats-server v2.10.22 (fixtures/v2.10.22-o
     const idx = (store.indexDb as { summary: { msgs: number; firstSeq: number; lastSeq: number; bytes: number; lmbIndex: number; lmbLastChecksum: string } }).summary;
     expect([idx.msgs, idx.firstSeq, idx.lastSeq, idx.bytes, idx.lmbIndex]).toEqual([2, 2, 3, recs[1]!.bytes + recs[2]!.bytes, 1]);
     expect(idx.lmbLastChecksum).toBe(toHex(blk.subarray(blk.length - 8)));
-    const c = store.consumers.C as { state: { delivered: unknown; ackFloor: unknown; pending: { streamSeq: number }[] } };
+    const c = store.consumers.C as unknown as { state: { delivered: unknown; ackFloor: unknown; pending: { streamSeq: number }[] } };
     expect(c.state.delivered).toEqual({ consumerSeq: 2, streamSeq: 2 });
     expect(c.state.ackFloor).toEqual({ consumerSeq: 1, streamSeq: 1 });
     expect(c.state.pending.map((p) => p.streamSeq)).toEqual([2]);
