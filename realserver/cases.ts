@@ -17,9 +17,10 @@ import { exploredConfig, type CrashModel, type ExploreBounds } from '../properti
 import { playChoices, choiceArbitrary } from '../properties/random.js';
 import { builtinScenarioFiles } from '../scenarios/builtin.js';
 import { loadScenarioFile } from '../scenarios/parse.js';
-import { runScenario, scenarioConfig } from '../scenarios/run.js';
+import { runScenario } from '../scenarios/run.js';
+import { ScenarioError } from '../scenarios/types.js';
 import { loadTraceFile } from '../traces/validate.js';
-import { restartPoints, runEvents, type Run } from '../traces/image/image.js';
+import { restartPoints, runEvents, runOfScenario, type Run } from '../traces/image/image.js';
 
 export const CORPUS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'traces', 'corpus');
 
@@ -47,9 +48,13 @@ export function scenarioCases(profile: string): SuiteCase[] {
   const out: SuiteCase[] = [];
   for (const file of builtinScenarioFiles()) {
     const scenario = loadScenarioFile(file);
-    const events = runScenario(scenario, profile, file).steps.flatMap((s) => s.events);
-    const run = safeRun(scenarioConfig(scenario), profile, events);
-    if (!run) continue;
+    let run: Run;
+    try {
+      run = runOfScenario(runScenario(scenario, profile, file), profile);
+    } catch (e) {
+      if (e instanceof ScenarioError) continue; // not valid under this profile
+      throw e;
+    }
     for (const step of restartPoints(run)) out.push({ name: `scenario:${scenario.name}@${step}`, source: 'scenario', run, step });
   }
   return out;

@@ -21,7 +21,7 @@ export interface DecodedStore {
   readonly stream: string;
   /** meta.sum matches HH64(SHA(folder name), meta.inf), as recovery requires. */
   readonly metaOk: boolean;
-  /** Every file under msgs/ and obs/ (relative to the stream folder) with its size, sorted. */
+  /** Every file of the stream folder but the meta files (the model has none), with its size, sorted. */
   readonly files: readonly { readonly path: string; readonly bytes: number }[];
   readonly blocks: readonly ({ readonly index: number; readonly path: string } & DecodedBlockFile)[];
   /** null: no index.db. */
@@ -63,7 +63,8 @@ export function readStoreDir(storeDir: string, opts: { account?: string; stream?
   const metaSum = join(streamDir, 'meta.sum');
   const metaOk = existsSync(metaInf) && existsSync(metaSum) && readFileSync(metaSum, 'utf8') === toHex(highway64(streamKey(stream), new Uint8Array(readFileSync(metaInf))));
   const all = listRecursive(streamDir);
-  const files = all.filter((p) => p.startsWith('msgs/') || (p.startsWith('obs/') && p.endsWith('/o.dat'))).map((path) => ({ path, bytes: statSync(join(streamDir, path)).size }));
+  const isMeta = (p: string) => p === 'meta.inf' || p === 'meta.sum' || /^obs\/[^/]+\/meta\.(inf|sum)$/.test(p);
+  const files = all.filter((p) => !isMeta(p)).map((path) => ({ path, bytes: statSync(join(streamDir, path)).size }));
   const blockFiles = files
     .map((f) => f.path)
     .filter((p) => /^msgs\/\d+\.blk$/.test(p))

@@ -53,6 +53,19 @@ export function runEvents(config: StoreConfig, profile: string, events: readonly
   return { config, profile, events, results, states };
 }
 
+/** A run from results already computed (a scenario replay), without stepping again. */
+export function runFromResults(initial: ModelState, profile: string, events: readonly ModelEvent[], results: readonly StepResult[]): Run {
+  if (events.length !== results.length) throw new Error('one result per event');
+  return { config: initial.config, profile, events, results, states: [initial, ...results.map((r) => r.state)] };
+}
+
+/** A conformance scenario's replay as a run of the model's events. */
+export function runOfScenario(replay: { readonly steps: readonly { readonly events: readonly ModelEvent[]; readonly results: readonly StepResult[]; readonly before: ModelState }[] }, profile: string): Run {
+  const first = replay.steps[0];
+  if (!first) throw new Error('a scenario with no steps');
+  return runFromResults(first.before, profile, replay.steps.flatMap((s) => s.events), replay.steps.flatMap((s) => s.results));
+}
+
 /**
  * The default crash point of a run: just before its last `start` that follows a crash or a
  * stop (the disk recovery reads), else after its last event.
@@ -99,26 +112,37 @@ export function streamDirOf(config: StoreConfig): string {
 /** The image of `run` after its first `stepN` events. */
 export function buildImage(run: Run, stepN: number, opts: ImageOptions = {}): StoreImage {
   if (!Number.isInteger(stepN) || stepN < 0 || stepN > run.events.length) throw new ImageError(`step ${stepN} is out of range (0 to ${run.events.length})`);
+  return buildImages(run, [stepN], opts)[0]!;
+}
+
+/** Images after each of `steps` (ascending), from one byte-level replay. */
+export function buildImages(run: Run, steps: readonly number[], opts: ImageOptions = {}): StoreImage[] {
   const view = opts.view ?? 'cache';
   const epochMs = opts.epochMs ?? EPOCH_UNIX_MS;
   const { config } = run;
   const disk = new ByteDisk({ config, indexDbVersion: getProfile(run.profile).indexDbVersion, epochMs });
-  for (let i = 0; i < stepN; i++) disk.applyStep(run.events[i]!, run.results[i]!, i);
-  const modelFiles = disk.files(view);
   const root = streamDirOf(config);
-  const files = new Map<string, Uint8Array>();
+  const meta = new Map<string, Uint8Array>();
   const streamInf = streamMetaInf(config, streamSubjects(run.events), epochMs);
-  const add = (rel: string, bytes: Uint8Array) => files.set(join(root, rel), bytes);
-  add('meta.inf', streamInf);
-  add('meta.sum', new TextEncoder().encode(streamMetaSum(config.streamName, streamInf)));
+  meta.set('meta.inf', streamInf);
+  meta.set('meta.sum', new TextEncoder().encode(streamMetaSum(config.streamName, streamInf)));
   for (const name of config.consumers) {
     const inf = consumerMetaInf(config, name, epochMs);
-    add(`obs/${name}/meta.inf`, inf);
-    add(`obs/${name}/meta.sum`, new TextEncoder().encode(consumerMetaSum(config.streamName, name, inf)));
+    meta.set(`obs/${name}/meta.inf`, inf);
+    meta.set(`obs/${name}/meta.sum`, new TextEncoder().encode(consumerMetaSum(config.streamName, name, inf)));
   }
-  for (const [path, bytes] of modelFiles) add(path, bytes);
-  const sorted = new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  return { streamDir: root, files: sorted, modelFiles, step: stepN, view, epochMs, checksumHex: (id) => disk.checksumHex(id) };
+  const out: StoreImage[] = [];
+  let applied = 0;
+  for (const stepN of steps) {
+    if (!Number.isInteger(stepN) || stepN < applied || stepN > run.events.length) throw new ImageError(`step ${stepN} is out of range (${applied} to ${run.events.length})`);
+    for (; applied < stepN; applied++) disk.applyStep(run.events[applied]!, run.results[applied]!, applied);
+    const modelFiles = disk.files(view);
+    const files = new Map<string, Uint8Array>();
+    for (const [path, bytes] of [...meta, ...modelFiles]) files.set(join(root, path), bytes);
+    const sorted = new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    out.push({ streamDir: root, files: sorted, modelFiles, step: stepN, view, epochMs, checksumHex: (id) => disk.checksumHex(id) });
+  }
+  return out;
 }
 
 /** Write an image under `dir`, which must not exist or be an empty directory. */
