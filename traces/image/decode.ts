@@ -56,15 +56,20 @@ export function findStreamDir(storeDir: string, account = '$G', stream?: string)
 }
 
 export function readStoreDir(storeDir: string, opts: { account?: string; stream?: string; epochMs?: number } = {}): DecodedStore {
-  const epochMs = opts.epochMs ?? EPOCH_UNIX_MS;
   const streamDir = findStreamDir(storeDir, opts.account ?? '$G', opts.stream);
-  const stream = streamDir.split('/').pop()!;
-  const metaInf = join(streamDir, 'meta.inf');
-  const metaSum = join(streamDir, 'meta.sum');
-  const metaOk = existsSync(metaInf) && existsSync(metaSum) && readFileSync(metaSum, 'utf8') === toHex(highway64(streamKey(stream), new Uint8Array(readFileSync(metaInf))));
-  const all = listRecursive(streamDir);
+  const files = new Map<string, Uint8Array>();
+  for (const rel of listRecursive(streamDir)) files.set(rel, new Uint8Array(readFileSync(join(streamDir, rel))));
+  return { ...decodeStreamFiles(streamDir.split('/').pop()!, files, opts.epochMs ?? EPOCH_UNIX_MS), streamDir };
+}
+
+/** Decode a stream folder given as its files (path relative to the folder -> bytes). */
+export function decodeStreamFiles(stream: string, all: ReadonlyMap<string, Uint8Array>, epochMs: number = EPOCH_UNIX_MS): DecodedStore {
+  const metaInf = all.get('meta.inf');
+  const metaSum = all.get('meta.sum');
+  const metaOk = metaInf !== undefined && metaSum !== undefined && Buffer.from(metaSum).toString('utf8') === toHex(highway64(streamKey(stream), metaInf));
   const isMeta = (p: string) => p === 'meta.inf' || p === 'meta.sum' || /^obs\/[^/]+\/meta\.(inf|sum)$/.test(p);
-  const files = all.filter((p) => !isMeta(p)).map((path) => ({ path, bytes: statSync(join(streamDir, path)).size }));
+  const paths = [...all.keys()].sort();
+  const files = paths.filter((p) => !isMeta(p)).map((path) => ({ path, bytes: all.get(path)!.length }));
   const blockFiles = files
     .map((f) => f.path)
     .filter((p) => /^msgs\/\d+\.blk$/.test(p))
@@ -72,26 +77,25 @@ export function readStoreDir(storeDir: string, opts: { account?: string; stream?
     .sort((a, b) => a.index - b.index);
   const indexes = blockFiles.map((b) => b.index);
   const others = [...new Set([...indexes, ...Array.from({ length: Math.max(0, ...indexes) + 2 }, (_, i) => i + 1)])];
-  const blocks = blockFiles.map(({ path, index }) => ({ index, path, ...decodeBlockFile(stream, index, new Uint8Array(readFileSync(join(streamDir, path))), epochMs, others) }));
+  const blocks = blockFiles.map(({ path, index }) => ({ index, path, ...decodeBlockFile(stream, index, all.get(path)!, epochMs, others) }));
   let indexDb: DecodedStore['indexDb'] = null;
-  const idx = join(streamDir, 'msgs/index.db');
-  if (existsSync(idx)) {
+  const idx = all.get('msgs/index.db');
+  if (idx !== undefined) {
     try {
-      indexDb = decodeIndexDb(stream, new Uint8Array(readFileSync(idx)), epochMs);
+      indexDb = decodeIndexDb(stream, idx, epochMs);
     } catch (e) {
       if (!(e instanceof DecodeError)) throw e;
       indexDb = { error: e.message };
     }
   }
   const consumers: Record<string, DecodedConsumerState | { error: string } | null> = {};
-  const obs = join(streamDir, 'obs');
-  for (const name of existsSync(obs) ? readdirSync(obs).sort() : []) {
-    const odat = join(obs, name, 'o.dat');
-    if (!existsSync(odat)) {
+  const names = [...new Set(paths.filter((p) => p.startsWith('obs/')).map((p) => p.split('/')[1]!))].sort();
+  for (const name of names) {
+    const buf = all.get(`obs/${name}/o.dat`);
+    if (buf === undefined) {
       consumers[name] = null;
       continue;
     }
-    const buf = new Uint8Array(readFileSync(odat));
     if (buf.length === 0) {
       consumers[name] = { error: 'empty' };
       continue;
@@ -103,7 +107,7 @@ export function readStoreDir(storeDir: string, opts: { account?: string; stream?
       consumers[name] = { error: e.message };
     }
   }
-  return { streamDir, stream, metaOk, files, blocks, indexDb, consumers };
+  return { streamDir: '', stream, metaOk, files, blocks, indexDb, consumers };
 }
 
 // ---- The model's view and a decoded directory, in one comparable form --------------------

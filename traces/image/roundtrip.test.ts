@@ -13,7 +13,7 @@ import { builtinScenarioFiles } from '../../scenarios/builtin.js';
 import { loadScenarioFile } from '../../scenarios/parse.js';
 import { runScenario } from '../../scenarios/run.js';
 import { loadTraceFile } from '../validate.js';
-import { compareWithModel, readStoreDir } from './decode.js';
+import { compareWithModel, decodeStreamFiles, readStoreDir } from './decode.js';
 import { buildImage, buildImages, defaultImageStep, ImageError, runEvents, runOfScenario, writeImage, type Run, type StoreImage } from './image.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'image-test-'));
@@ -24,16 +24,21 @@ function viewFiles(view: FsView): Map<string, readonly Segment[]> {
   return new Map(Object.keys(view.entries).sort().map((p) => [p, view.inodes[view.entries[p]!] ?? []]));
 }
 
-function roundTrip(run: Run, image: StoreImage, which: 'cache' | 'durable'): string[] {
-  const step = image.step;
-  const dir = join(tmp, String(n++));
-  writeImage(dir, image);
-  const store = readStoreDir(dir);
+/** Decode an image (from memory, or written to disk and read back) and compare it with the model's view. */
+function roundTrip(run: Run, image: StoreImage, which: 'cache' | 'durable', viaDisk: boolean): string[] {
+  let store;
+  if (viaDisk) {
+    const dir = join(tmp, String(n++));
+    writeImage(dir, image);
+    store = readStoreDir(dir);
+    rmSync(dir, { recursive: true });
+  } else {
+    const prefix = `${image.streamDir}/`;
+    store = decodeStreamFiles(run.config.streamName, new Map([...image.files].map(([p, b]) => [p.slice(prefix.length), b])));
+  }
   expect(store.metaOk).toBe(true);
-  const state = run.states[step]!;
-  const diffs = compareWithModel(viewFiles(which === 'cache' ? state.disk.cache : state.disk.durable), store, image.checksumHex);
-  rmSync(dir, { recursive: true });
-  return diffs;
+  const state = run.states[image.step]!;
+  return compareWithModel(viewFiles(which === 'cache' ? state.disk.cache : state.disk.durable), store, image.checksumHex);
 }
 
 const runs: { name: string; run: Run }[] = [
@@ -54,10 +59,12 @@ describe('every step of every scenario and corpus trace decodes back to the mode
   for (const { name, run } of runs) {
     it(name, () => {
       const steps = Array.from({ length: run.events.length + 1 }, (_, i) => i);
-      for (const image of buildImages(run, steps)) expect(roundTrip(run, image, 'cache'), `after event ${image.step}, cache view`).toEqual([]);
+      // Every step from memory; the crash point a confirm would use through a real directory.
+      const crashAt = defaultImageStep(run);
+      for (const image of buildImages(run, steps)) expect(roundTrip(run, image, 'cache', image.step === crashAt), `after event ${image.step}, cache view`).toEqual([]);
       // The durable view differs from the page cache only while operations are in flight.
       const inFlight = steps.filter((i) => run.states[i]!.disk.inFlight.length > 0);
-      for (const image of buildImages(run, inFlight, { view: 'durable' })) expect(roundTrip(run, image, 'durable'), `after event ${image.step}, durable view`).toEqual([]);
+      for (const image of buildImages(run, inFlight, { view: 'durable' })) expect(roundTrip(run, image, 'durable', false), `after event ${image.step}, durable view`).toEqual([]);
     });
   }
 });
