@@ -10,6 +10,7 @@ import { makeTrace, serializeTrace, traceStep } from '../traces/trace.js';
 import { buildImage, writeImage } from '../traces/image/image.js';
 import { corpusCases, sampleCases, scenarioCases, type SuiteCase } from './cases.js';
 import { confirmImage, type ConfirmResult } from './confirm.js';
+import { knownFor } from './known-disagreements.js';
 
 export interface SuiteOptions {
   readonly profile: string;
@@ -29,6 +30,8 @@ export interface CaseOutcome {
   readonly agree: boolean;
   /** The fields that differ, `field: model X, real Y`. */
   readonly differences: readonly string[];
+  /** The id of the known disagreement (docs/real-server.md) that explains it, if any. */
+  readonly known: string | null;
   readonly saved: string | null;
 }
 
@@ -36,6 +39,8 @@ export interface SuiteReport {
   readonly profile: string;
   readonly cases: number;
   readonly agree: number;
+  /** Disagreements explained by a known entry. */
+  readonly known: number;
   readonly bySource: Readonly<Record<string, { readonly cases: number; readonly agree: number }>>;
   readonly outcomes: readonly CaseOutcome[];
 }
@@ -72,8 +77,10 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteReport> {
       const i = next++;
       const c = cases[i]!;
       const r = await confirmImage(c.run, c.step, { binary: opts.binary });
-      const differences = r.fields.filter((f) => !f.agree).map((f) => `${f.field}: model ${f.model}, real ${f.real}`);
-      outcomes[i] = { name: c.name, source: c.source, agree: r.agree, differences, saved: r.agree ? null : save(c, r, opts.profile, opts.outDir) };
+      const differing = r.fields.filter((f) => !f.agree);
+      const differences = differing.map((f) => `${f.field}: model ${f.model}, real ${f.real}`);
+      const known = r.agree ? null : (knownFor(opts.profile, c.name, differing.map((f) => f.field))?.id ?? null);
+      outcomes[i] = { name: c.name, source: c.source, agree: r.agree, differences, known, saved: r.agree ? null : save(c, r, opts.profile, opts.outDir) };
       done++;
       opts.progress(`${opts.profile}: ${done}/${cases.length} ${c.name} ${r.agree ? 'agree' : 'DISAGREE'}`);
     }
@@ -85,5 +92,5 @@ export async function runSuite(opts: SuiteOptions): Promise<SuiteReport> {
     s.cases++;
     if (o.agree) s.agree++;
   }
-  return { profile: opts.profile, cases: outcomes.length, agree: outcomes.filter((o) => o.agree).length, bySource, outcomes };
+  return { profile: opts.profile, cases: outcomes.length, agree: outcomes.filter((o) => o.agree).length, known: outcomes.filter((o) => o.known !== null).length, bySource, outcomes };
 }

@@ -116,7 +116,7 @@ export function decodeStreamFiles(stream: string, all: ReadonlyMap<string, Uint8
 export type FileSummary =
   | { readonly kind: 'block'; readonly records: readonly BlockRecord[]; readonly unparsedBytes: number }
   | { readonly kind: 'indexdb'; readonly summary: IndexDbSummary | null }
-  | { readonly kind: 'odat'; readonly state: StoredConsumerState | null }
+  | { readonly kind: 'odat'; readonly state: StoredConsumerState | null; readonly error?: string }
   | { readonly kind: 'other'; readonly bytes: number };
 
 /** How the model's content of a file reads, the way the server's decoders would read its bytes. */
@@ -145,7 +145,7 @@ export function summarizeDecodedFile(store: DecodedStore, path: string): FileSum
   const m = /^obs\/(.+)\/o\.dat$/.exec(path);
   if (m) {
     const c = store.consumers[m[1]!];
-    return { kind: 'odat', state: c && 'state' in c ? c.state : null };
+    return c && 'state' in c ? { kind: 'odat', state: c.state } : { kind: 'odat', state: null, error: c ? c.error : 'absent' };
   }
   return { kind: 'other', bytes: store.files.find((f) => f.path === path)?.bytes ?? 0 };
 }
@@ -198,7 +198,7 @@ function describe(s: FileSummary): string {
     case 'indexdb':
       return s.summary ? stable(s.summary) : 'unreadable';
     case 'odat':
-      return s.state ? stable(s.state) : 'unreadable';
+      return s.state ? stable(s.state) : `unreadable (${s.error ?? 'not an o.dat image'})`;
     default:
       return `${s.bytes} bytes`;
   }
