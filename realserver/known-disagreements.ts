@@ -15,7 +15,16 @@ export interface KnownDisagreement {
   readonly cause: string;
 }
 
-export const KNOWN_DISAGREEMENTS: readonly KnownDisagreement[] = [];
+export const KNOWN_DISAGREEMENTS: readonly KnownDisagreement[] = [
+  {
+    id: 'checkpending-at-leader',
+    profiles: ['v2.10.22'],
+    cases: ['scenario:obs-5-wq-consumer-odat-lag@*'],
+    fields: ['consumer C.ackFloor.consumerSeq', 'consumer C.ackFloor.streamSeq'],
+    cause:
+      'consumer.setLeader calls checkPending at once (consumer.go L1296 at v2.10.22): pending sequences below the stream\'s first sequence are dropped and, with pending empty, the ack floor becomes (dseq-1, sseq-1) (L4592-4710). The v2.10.22 model restores o.dat as it is and never runs checkPending, so it reports the stale ack floor (0,0) where the server reports (3,4).',
+  },
+];
 
 function matches(pattern: string, name: string): boolean {
   return pattern.endsWith('*') ? name.startsWith(pattern.slice(0, -1)) : pattern === name;
