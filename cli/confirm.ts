@@ -41,7 +41,8 @@ export async function runConfirmCommand(argv: readonly string[], profileName: (p
       const { serverLog: _log, ...rest } = result;
       process.stdout.write(`${JSON.stringify({ trace: file, profile, server: { path: bin.path, version: bin.version }, ...rest, model: { ...rest.model, recovered: undefined } }, null, 2)}\n`);
     } else {
-      process.stdout.write(`confirm ${file} under ${profile} on nats-server ${bin.version} (${bin.path}): the ${result.view === 'cache' ? 'page-cache' : 'durable'} image ${at}\n${formatConfirm(result)}\n`);
+      const note = bin.version === profile ? '' : `(note: the binary reports ${bin.version}, the model runs profile ${profile})\n`;
+      process.stdout.write(`confirm ${file} under ${profile} on nats-server ${bin.version} (${bin.path}): the ${result.view === 'cache' ? 'page-cache' : 'durable'} image ${at}\n${note}${formatConfirm(result)}\n`);
     }
     return result.agree ? 0 : 1;
   } catch (e) {

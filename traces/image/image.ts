@@ -17,6 +17,7 @@ import { initialState, step, type ModelEvent, type StepResult } from '../../mode
 import type { ModelState } from '../../model/state.js';
 import type { StoreConfig } from '../../model/config.js';
 import { ByteDisk, ImageError } from './bytedisk.js';
+import type { IndexDbVersion } from './indexdb.js';
 import { EPOCH_UNIX_MS } from './content.js';
 import { consumerMetaInf, consumerMetaSum, streamMetaInf, streamMetaSum } from './meta.js';
 
@@ -30,6 +31,8 @@ export interface ImageOptions {
   readonly view?: 'cache' | 'durable';
   /** Unix ms of model time 0 (default `EPOCH_UNIX_MS`, which the model's sizes assume). */
   readonly epochMs?: number;
+  /** index.db format (default: the profile's `indexDbVersion`). */
+  readonly indexDbVersion?: IndexDbVersion;
 }
 
 /** A run of a trace's events: the state after each of the first N events is `states[N]`. */
@@ -120,7 +123,7 @@ export function buildImages(run: Run, steps: readonly number[], opts: ImageOptio
   const view = opts.view ?? 'cache';
   const epochMs = opts.epochMs ?? EPOCH_UNIX_MS;
   const { config } = run;
-  const disk = new ByteDisk({ config, indexDbVersion: getProfile(run.profile).indexDbVersion, epochMs });
+  const disk = new ByteDisk({ config, indexDbVersion: opts.indexDbVersion ?? getProfile(run.profile).indexDbVersion, epochMs });
   const root = streamDirOf(config);
   const meta = new Map<string, Uint8Array>();
   const streamInf = streamMetaInf(config, streamSubjects(run.events), epochMs);
