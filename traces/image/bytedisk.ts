@@ -67,7 +67,8 @@ function applyToView(view: ByteView, { issued: { op }, data }: ByteOp): void {
       if (!view.inodes.has(op.inode)) view.inodes.set(op.inode, new Uint8Array());
       return;
     case 'write':
-      view.inodes.set(op.inode, writeAt(view.inodes.get(op.inode) ?? new Uint8Array(), op.offsetBytes, data!));
+      if (data === null) return; // a later piece of a file copy, already copied whole
+      view.inodes.set(op.inode, writeAt(view.inodes.get(op.inode) ?? new Uint8Array(), op.offsetBytes, data));
       return;
     case 'truncate':
       view.inodes.set(op.inode, truncate(view.inodes.get(op.inode) ?? new Uint8Array(), op.sizeBytes));
@@ -152,9 +153,18 @@ export class ByteDisk {
     }
   }
 
-  private encodeSegment(op: Extract<FileOp, { type: 'write' }>, atMs: number, event: ModelEvent): Uint8Array {
+  private encodeSegment(op: Extract<FileOp, { type: 'write' }>, atMs: number, event: ModelEvent): Uint8Array | null {
     const s: Segment = op.segment;
     const { config, epochMs, indexDbVersion } = this.opts;
+    if (event.type === 'copyFile') {
+      // An operator's copy: the source file's bytes, whole, with the copy's first write (the
+      // model writes it segment by segment, at offsets in its own sizes, which for an index.db
+      // of format 2+ are not the real ones).
+      if (op.offsetBytes !== 0) return null;
+      const src = this.cache.inodes.get(this.cache.entries.get(event.from) ?? -1);
+      if (!src) broken(`copy of ${event.from}: no such file in the image`);
+      return src.slice();
+    }
     if (isBlockRecord(s)) {
       const bytes = encodeBlockRecord(config.streamName, s, epochMs);
       this.checksums.set(checksumOf(s), toHex(bytes.subarray(bytes.length - 8)));
@@ -167,13 +177,9 @@ export class ByteDisk {
         return encodeConsumerState(s.state, atMs, epochMs);
       case 'zeros':
         return new Uint8Array(s.bytes);
-      case 'fragment': {
-        // Only an operator's copy writes debris: the bytes are the source file's, at that offset.
-        if (event.type !== 'copyFile') broken(`a write of a ${s.kind} segment outside a file copy (${op.path})`);
-        const src = this.cache.inodes.get(this.cache.entries.get(event.from) ?? -1);
-        if (!src || src.length < op.offsetBytes + s.bytes) broken(`copy of ${event.from}: source too short for the bytes copied`);
-        return src.slice(op.offsetBytes, op.offsetBytes + s.bytes);
-      }
+      case 'fragment':
+        // Only an operator's copy writes debris (handled above).
+        broken(`a write of a ${s.kind} segment outside a file copy (${op.path})`);
     }
   }
 
@@ -203,8 +209,10 @@ export class ByteDisk {
       for (const path of paths) {
         const size = mine.inodes.get(mine.entries.get(path)!)?.length ?? 0;
         const modelSize = (inodes[model[path]!] ?? []).reduce((n, s) => n + s.bytes, 0);
-        // index.db sizes in the model are those of format v1; later formats add bytes.
-        if (size !== modelSize && !(path.endsWith('index.db') && this.opts.indexDbVersion !== 1)) {
+        // index.db sizes in the model are those of format v1; later formats add bytes (also to
+        // a file an operator copied it into).
+        const holdsIndexDb = (inodes[model[path]!] ?? []).some((seg) => seg.kind === 'indexdb' || (seg.kind === 'fragment' && seg.of === 'indexdb'));
+        if (size !== modelSize && !(holdsIndexDb && this.opts.indexDbVersion !== 1)) {
           broken(`step ${stepIndex + 1}: ${name} ${path} is ${size} bytes in the image and ${modelSize} in the model`);
         }
       }
