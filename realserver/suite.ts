@@ -4,7 +4,7 @@
  * disagreement under the output folder as a trace, its crash image, the comparison and the
  * server's log, so it replays (`replay`), re-confirms (`confirm`) and can be opened by hand.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTrace, serializeTrace, traceStep } from '../traces/trace.js';
 import { buildImage, writeImage } from '../traces/image/image.js';
@@ -69,6 +69,7 @@ function save(c: SuiteCase, r: ConfirmResult, profile: string, outDir: string): 
 
 export async function runSuite(opts: SuiteOptions): Promise<SuiteReport> {
   const cases = suiteCases(opts.profile, opts.seed, opts.samplePerCrash, opts.maxScenarioCases);
+  rmSync(join(opts.outDir, opts.profile), { recursive: true, force: true }); // this run's disagreements only
   const outcomes: CaseOutcome[] = new Array(cases.length);
   let next = 0;
   let done = 0;
