@@ -24,6 +24,9 @@ export interface ProbePlan {
   readonly streamName: string;
   readonly consumers: readonly string[];
   readonly ackWaitMs: number;
+  /** Read the state this long after the server became ready (`readyAtMs`, Date.now()). */
+  readonly settleMs: number;
+  readonly readyAtMs: number;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -32,6 +35,8 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export async function observeRestart(url: string, plan: ProbePlan, log: () => string): Promise<RestartFields & { readonly pending: Readonly<Record<string, number>> }> {
   return withConnection(url, async (nc) => {
     const jsm = await jetstreamManager(nc, { timeout: 5000 });
+    const wait = plan.readyAtMs + plan.settleMs - Date.now();
+    if (plan.settleMs > 0 && wait > 0) await sleep(wait);
     let stream: RestartFields['stream'] = null;
     try {
       // With deleted details the server counts deletes as fileStore.State() does (the model's

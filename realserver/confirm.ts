@@ -77,7 +77,8 @@ export async function confirmImage(run: Run, stepN: number, opts: ConfirmOptions
     writeImage(storeDir, image);
     const server = await startServer({ binary: opts.binary, storeDir, ...(opts.startTimeoutMs !== undefined ? { timeoutMs: opts.startTimeoutMs } : {}) });
     try {
-      const real = await observeRestart(server.url, { streamName: run.config.streamName, consumers: run.config.consumers, ackWaitMs: run.config.ackWaitMs }, server.log);
+      const readyAtMs = Date.now();
+      const real = await observeRestart(server.url, { streamName: run.config.streamName, consumers: run.config.consumers, ackWaitMs: run.config.ackWaitMs, settleMs: prediction.settleMs, readyAtMs }, server.log);
       const fields = compareRestart(prediction, real, run.config.consumers);
       return { step: stepN, view, agree: fields.every((f) => f.agree), fields, model: prediction, real, serverLog: server.log() };
     } finally {

@@ -34,6 +34,8 @@ export interface Prediction extends RestartFields {
   readonly recovered: ModelState;
   /** Consumers holding pending acks after recovery: the real probe must also wait AckWait for them. */
   readonly pendingAfterStart: Readonly<Record<string, number>>;
+  /** How long after the restore the state was read (0, or `RESTORE_SETTLE_MS`). */
+  readonly settleMs: number;
 }
 
 /**
@@ -65,9 +67,20 @@ function crashed(state: ModelState, view: 'cache' | 'durable'): ModelState {
   return state.proc ? step(state, { type: 'kill' }).state : state;
 }
 
+/**
+ * How long after a restore both sides wait before reading, when a consumer restored pending
+ * acks: the server runs `checkPending` 0.5-1.5 s after the restore (consumer.go applyState
+ * L2540-2555 at v2.10.22), which drops pending sequences below the stream's first and moves the
+ * ack floor. Reading at once would race that timer; reading after it does not.
+ */
+export const RESTORE_SETTLE_MS = 2000;
+
 export function predictRestart(run: Run, stepN: number, view: 'cache' | 'durable'): Prediction {
   const down = crashed(run.states[stepN]!, view);
-  const started: StepResult = step(down, { type: 'start' });
+  const restarted: StepResult = step(down, { type: 'start' });
+  const pendingAtStart = (restarted.state.proc?.consumers ?? []).some((o) => o.pending.length > 0);
+  const settled = pendingAtStart ? step(restarted.state, { type: 'advance', ms: RESTORE_SETTLE_MS }) : null;
+  const started = { ...restarted, state: settled ? settled.state : restarted.state, log: [...restarted.log, ...(settled?.log ?? [])] };
   const obs = observe(started.state);
   const consumers: Record<string, ConsumerFields> = {};
   const pendingAfterStart: Record<string, number> = {};
@@ -93,5 +106,6 @@ export function predictRestart(run: Run, stepN: number, view: 'cache' | 'durable
     warnings: [...started.log],
     recovered: started.state,
     pendingAfterStart,
+    settleMs: settled ? RESTORE_SETTLE_MS : 0,
   };
 }
