@@ -79,7 +79,7 @@ describe('confirm --live', () => {
 describe('known disagreements', () => {
   it('explain a case only when every differing field is covered', () => {
     const name = 'scenario:obs-5-wq-consumer-odat-lag@10';
-    expect(knownFor('v2.10.22', name, ['consumer C.ackFloor.streamSeq'])?.id).toBe('checkpending-at-leader');
+    expect(knownFor('v2.10.22', name, ['consumer C.ackFloor.streamSeq'])?.id).toBe('v2.10.22-ack-floor-after-restore');
     expect(knownFor('v2.10.22', name, ['consumer C.ackFloor.streamSeq', 'stream.lastSeq'])).toBeNull();
     expect(knownFor('v2.99.0', name, ['consumer C.ackFloor.streamSeq'])).toBeNull();
   });

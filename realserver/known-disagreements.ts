@@ -17,12 +17,12 @@ export interface KnownDisagreement {
 
 export const KNOWN_DISAGREEMENTS: readonly KnownDisagreement[] = [
   {
-    id: 'checkpending-at-leader',
+    id: 'v2.10.22-ack-floor-after-restore',
     profiles: ['v2.10.22'],
     cases: ['scenario:obs-5-wq-consumer-odat-lag@*'],
     fields: ['consumer C.ackFloor.consumerSeq', 'consumer C.ackFloor.streamSeq'],
     cause:
-      'consumer.setLeader calls checkPending at once (consumer.go L1296 at v2.10.22): pending sequences below the stream\'s first sequence are dropped and, with pending empty, the ack floor becomes (dseq-1, sseq-1) (L4592-4710). The v2.10.22 model restores o.dat as it is and never runs checkPending, so it reports the stale ack floor (0,0) where the server reports (3,4).',
+      "o.dat holds pending 1-3 with ack floor 0; the stream comes back at FirstSeq 5. The server's checkPending, 0.5-1.5 s after the restore (consumer.go applyState L2540-2555, checkPending L4592-4710), drops the pending sequences below FirstSeq and, with none left, sets the ack floor to (dseq-1, sseq-1). v2.10.28, v2.11.4 and v2.14.5 report (3,3), as the model does with checkPending at restore (a model without it reports (0,0)). v2.10.22 reports (3,4): its delivery pointer has been moved to the stream's first sequence, as consumer.purge (L5001-5030) does, on a path of 2.10.22 not traced yet.",
   },
 ];
 
