@@ -150,6 +150,13 @@ export interface ProfileFlags {
    * v2.14.0 consumer.go L1308, L6089).
    */
   readonly reconcileConsumerAtStart: boolean;
+  /**
+   * `fullStateVersion`, the index.db format `_writeFullState` writes (filestore.go L7841 at
+   * v2.10.22): 1 in 2.10.x, 2 from 2.11.0 (per-block ttls), 3 from 2.12.0 (schedules), 4 from
+   * 2.14.0 (lblk always). Only crash images (traces/image) read it: the model's recovery
+   * paths do not depend on the format version.
+   */
+  readonly indexDbVersion: 1 | 2 | 3 | 4;
 }
 
 export interface Profile extends ProfileFlags {
@@ -182,6 +189,7 @@ export const FLAG_DOCS: readonly FlagDoc[] = [
   { flag: 'updateAcksBumpsDelivered', prs: ['#5528', '#6566'], models: 'consumerFileStore.UpdateAcks: Delivered.Stream = sseq+1 for an ack past it', valuePrs: { true: ['#5528'], false: ['#6566'] } },
   { flag: 'atomicConsumerStateWrite', prs: ['#7388'], models: 'writeAtomically: o.dat via o.dat.tmp and rename' },
   { flag: 'reconcileConsumerAtStart', prs: ['#7692'], models: 'addConsumerWithAssignment: R1 consumer ahead of the stream reconciled at start' },
+  { flag: 'indexDbVersion', prs: [], models: '_writeFullState: the index.db format version crash images encode (1 in 2.10, 2 in 2.11, 3 in 2.12, 4 in 2.14)' },
 ];
 
 /** Out of scope for every profile: the model is one single-replica stream on one server. */
@@ -215,6 +223,7 @@ const V2_10_22: Profile = {
   updateAcksBumpsDelivered: true,
   atomicConsumerStateWrite: false,
   reconcileConsumerAtStart: false,
+  indexDbVersion: 1,
 };
 
 const V2_10_23: Profile = {
@@ -268,6 +277,7 @@ const V2_11_4: Profile = {
   ],
   priorLastSeqReuse: 'always',
   updateAcksBumpsDelivered: false,
+  indexDbVersion: 2,
 };
 
 const V2_11_11: Profile = {
@@ -300,6 +310,7 @@ const V2_12_5: Profile = {
     'index.db format version 3 (schedules count; sizes stay version 1)',
   ],
   priorLastSeqReuse: 'alwaysWithTombstone',
+  indexDbVersion: 3,
 };
 
 const V2_14_0: Profile = {
@@ -314,6 +325,7 @@ const V2_14_0: Profile = {
   ],
   keepBlocksWithPriorTombstones: true,
   reconcileConsumerAtStart: true,
+  indexDbVersion: 4,
 };
 
 const V2_14_5: Profile = {
