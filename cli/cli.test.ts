@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 const SEED = 'scenarios/conformance/wq-lmb-removal-kill.json';
-const CORPUS = 'traces/corpus/kill_stream-not-behind-consumer.json';
+const CORPUS = 'traces/examples/seed-kill-6-events.json'; // the 6-event seed trace, fixed whatever npm start finds now
 const tmp = mkdtempSync(join(tmpdir(), 'fsmodel-cli-'));
 
 function cli(...args: string[]) {
