@@ -11,7 +11,7 @@ import { getProfile } from '../model/profile.js';
 
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 const SEED = 'scenarios/conformance/wq-lmb-removal-kill.json';
-const CORPUS = 'traces/corpus/kill_stream-not-behind-consumer.json';
+const CORPUS = 'traces/examples/seed-kill-6-events.json'; // the 6-event seed trace, fixed whatever npm start finds now
 const tmp = mkdtempSync(join(tmpdir(), 'fsmodel-cli-'));
 
 function cli(...args: string[]) {
