@@ -84,11 +84,11 @@ describe('replay command', () => {
     const r = cli('replay', CORPUS, '--itf', itf);
     expect(r.code).toBe(0);
     expect(r.out).toContain('observations: identical to the recorded ones');
-    expect(r.out).toContain('violation: stream-not-behind-consumer still fails, after event 5');
+    expect(r.out).toContain('violation: stream-not-behind-consumer still fails, after event 6');
     const j = JSON.parse(readFileSync(itf, 'utf8'));
     expect(j['#meta'].format).toBe('ITF');
     expect(j.states).toHaveLength(good.steps.length + 1);
-    expect(j.states[5].stream).toMatchObject({ tag: 'Up', value: { lastSeq: { '#bigint': '0' } } });
+    expect(j.states[6].stream).toMatchObject({ tag: 'Up', value: { lastSeq: { '#bigint': '0' } } });
   });
 
   it('rejects what is not JSON, a wrong version, an unknown event, and a replay that diverges', () => {
@@ -98,8 +98,8 @@ describe('replay command', () => {
     unknown.steps[2].event = { type: 'explode' };
     expectOneLineError(cli('replay', writeJson('unknown-event.json', unknown)), /steps\[2\]\.event\.type: unknown event type "explode"/);
     const diverged = structuredClone(good);
-    diverged.steps[2].observation.stream.lastSeq = 42;
-    expectOneLineError(cli('replay', writeJson('diverged.json', diverged)), /replay diverges at step 2 \(deliver to C\): observation\.stream\.lastSeq was 42, now 1/);
+    diverged.steps[3].observation.stream.lastSeq = 42;
+    expectOneLineError(cli('replay', writeJson('diverged.json', diverged)), /replay diverges at step 3 \(advance 0 ms\): observation\.stream\.lastSeq was 42, now 1/);
   });
 });
 
