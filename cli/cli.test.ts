@@ -2,7 +2,7 @@
  * The command line as a user meets it: bad input of every kind gets one line on stderr and
  * exit code 2, never a stack trace; good input prints what the README promises.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,12 +14,30 @@ const SEED = 'scenarios/conformance/wq-lmb-removal-kill.json';
 const CORPUS = 'traces/examples/seed-kill-6-events.json'; // the 6-event seed trace, fixed whatever npm start finds now
 const tmp = mkdtempSync(join(tmpdir(), 'fsmodel-cli-'));
 
-function cli(...args: string[]) {
-  const r = spawnSync(TSX, ['cli/main.ts', ...args], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+interface CliResult {
+  code: number | null;
+  out: string;
+  err: string;
 }
 
-function expectOneLineError(r: ReturnType<typeof cli>, pattern: RegExp) {
+/**
+ * Run the command line in a child process, asynchronously: a synchronous spawn blocks the
+ * vitest worker's event loop for the whole command, and past 60 s its RPC to the main
+ * process times out ("Timeout calling onTaskUpdate"), failing the run on a slow machine.
+ */
+function cli(...args: string[]): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(TSX, ['cli/main.ts', ...args], { env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out, err }));
+  });
+}
+
+function expectOneLineError(r: CliResult, pattern: RegExp) {
   expect(r.code).toBe(2);
   expect(r.err).not.toMatch(/\n\s+at /); // no stack trace
   expect(r.err.trim().split('\n')).toHaveLength(1);
@@ -33,55 +51,55 @@ function writeJson(name: string, value: unknown): string {
 }
 
 describe('scenario command', () => {
-  it('prints the filestore-scenario/1 output with --json', () => {
-    const r = cli('scenario', SEED, '--profile', 'v2.10.22', '--json');
+  it('prints the filestore-scenario/1 output with --json', async () => {
+    const r = await cli('scenario', SEED, '--profile', 'v2.10.22', '--json');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.out);
     expect(out).toMatchObject({ scenario: 'wq-lmb-removal-kill', profile: 'v2.10.22' });
     expect(out.snapshots[0].stream).toMatchObject({ lastSeq: 0, msgs: 0 });
   });
 
-  it('rejects a missing file, a bad scenario and an unknown profile', () => {
-    expectOneLineError(cli('scenario', join(tmp, 'nope.json')), /cannot read file/);
+  it('rejects a missing file, a bad scenario and an unknown profile', async () => {
+    expectOneLineError(await cli('scenario', join(tmp, 'nope.json')), /cannot read file/);
     const bad = JSON.parse(readFileSync(SEED, 'utf8'));
     bad.steps[3].op = 'explode';
-    expectOneLineError(cli('scenario', writeJson('bad-op.json', bad)), /step 3: unknown op "explode"/);
-    expectOneLineError(cli('scenario', SEED, '--profile', 'v9.9.9'), /unknown profile "v9.9.9"/);
+    expectOneLineError(await cli('scenario', writeJson('bad-op.json', bad)), /step 3: unknown op "explode"/);
+    expectOneLineError(await cli('scenario', SEED, '--profile', 'v9.9.9'), /unknown profile "v9.9.9"/);
     const killTooFar = JSON.parse(readFileSync(SEED, 'utf8'));
     killTooFar.steps[9].killAfterFileOps = 7;
-    expectOneLineError(cli('scenario', writeJson('kill-too-far.json', killTooFar)), /step 9: killAfterFileOps is 7 but the step performs only 3 file operations/);
+    expectOneLineError(await cli('scenario', writeJson('kill-too-far.json', killTooFar)), /step 9: killAfterFileOps is 7 but the step performs only 3 file operations/);
   });
 });
 
 describe('explore command', () => {
-  it('reports a violation as one JSON object with a replayable counterexample', () => {
+  it('reports a violation as one JSON object with a replayable counterexample', async () => {
     const out = join(tmp, 'ce.json');
-    const r = cli('explore', '--property', 'stream-not-behind-consumer', '--crash', 'kill', '--mode', 'exhaustive', '--json', '--out', out);
+    const r = await cli('explore', '--property', 'stream-not-behind-consumer', '--crash', 'kill', '--mode', 'exhaustive', '--json', '--out', out);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
     expect(j).toMatchObject({ profile: 'v2.10.22', property: 'stream-not-behind-consumer', crash: 'kill', mode: 'exhaustive', verdict: 'violated' });
     expect(Object.keys(j.stats).sort()).toEqual(['depth', 'distinctStates', 'runs', 'seconds', 'statesGenerated']);
     // 5 events: the o.dat flusher kicked by UpdateAcks lands between the unlink and the create (section 8).
     expect(j.counterexample).toMatchObject({ seed: null, length: 5, file: out, replay: `npx tsx cli/main.ts replay ${out}` });
-    expect(cli('replay', out).code).toBe(0);
+    expect((await cli('replay', out)).code).toBe(0);
   });
 
-  it('rejects bad options by name', () => {
-    expectOneLineError(cli('explore', '--property', 'nope'), /option --property: "nope" is not one of/);
-    expectOneLineError(cli('explore', '--property', 'no-stored-loss', '--depth', '0'), /option --depth: 0 is out of range/);
-    expectOneLineError(cli('explore', '--property', 'no-stored-loss', '--crash', 'meteor'), /option --crash/);
-    expectOneLineError(cli('explore', '--property', 'no-stored-loss', '--bogus'), /unknown option --bogus/);
-    expectOneLineError(cli('explore', '--crash', 'kill'), /option --property is required/);
-    expectOneLineError(cli('explore', '--property', 'no-stored-loss', '--runs', '5'), /--runs applies to --mode random only/);
+  it('rejects bad options by name', async () => {
+    expectOneLineError(await cli('explore', '--property', 'nope'), /option --property: "nope" is not one of/);
+    expectOneLineError(await cli('explore', '--property', 'no-stored-loss', '--depth', '0'), /option --depth: 0 is out of range/);
+    expectOneLineError(await cli('explore', '--property', 'no-stored-loss', '--crash', 'meteor'), /option --crash/);
+    expectOneLineError(await cli('explore', '--property', 'no-stored-loss', '--bogus'), /unknown option --bogus/);
+    expectOneLineError(await cli('explore', '--crash', 'kill'), /option --property is required/);
+    expectOneLineError(await cli('explore', '--property', 'no-stored-loss', '--runs', '5'), /--runs applies to --mode random only/);
   });
 });
 
 describe('replay command', () => {
   const good = JSON.parse(readFileSync(CORPUS, 'utf8'));
 
-  it('replays a stored trace and exports ITF', () => {
+  it('replays a stored trace and exports ITF', async () => {
     const itf = join(tmp, 'trace.itf.json');
-    const r = cli('replay', CORPUS, '--itf', itf);
+    const r = await cli('replay', CORPUS, '--itf', itf);
     expect(r.code).toBe(0);
     expect(r.out).toContain('observations: identical to the recorded ones');
     expect(r.out).toContain('violation: stream-not-behind-consumer still fails, after event 6');
@@ -91,32 +109,32 @@ describe('replay command', () => {
     expect(j.states[6].stream).toMatchObject({ tag: 'Up', value: { lastSeq: { '#bigint': '0' } } });
   });
 
-  it('rejects what is not JSON, a wrong version, an unknown event, and a replay that diverges', () => {
-    expectOneLineError(cli('replay', writeJson('not-json.json', '{"format": ')), /not valid JSON/);
-    expectOneLineError(cli('replay', writeJson('v0.json', { ...good, format: 'filestore-trace/0' })), /format: expected "filestore-trace\/1", got "filestore-trace\/0"/);
+  it('rejects what is not JSON, a wrong version, an unknown event, and a replay that diverges', async () => {
+    expectOneLineError(await cli('replay', writeJson('not-json.json', '{"format": ')), /not valid JSON/);
+    expectOneLineError(await cli('replay', writeJson('v0.json', { ...good, format: 'filestore-trace/0' })), /format: expected "filestore-trace\/1", got "filestore-trace\/0"/);
     const unknown = structuredClone(good);
     unknown.steps[2].event = { type: 'explode' };
-    expectOneLineError(cli('replay', writeJson('unknown-event.json', unknown)), /steps\[2\]\.event\.type: unknown event type "explode"/);
+    expectOneLineError(await cli('replay', writeJson('unknown-event.json', unknown)), /steps\[2\]\.event\.type: unknown event type "explode"/);
     const diverged = structuredClone(good);
     diverged.steps[3].observation.stream.lastSeq = 42;
-    expectOneLineError(cli('replay', writeJson('diverged.json', diverged)), /replay diverges at step 3 \(advance 0 ms\): observation\.stream\.lastSeq was 42, now 1/);
+    expectOneLineError(await cli('replay', writeJson('diverged.json', diverged)), /replay diverges at step 3 \(advance 0 ms\): observation\.stream\.lastSeq was 42, now 1/);
   });
 });
 
 describe('diagram command', () => {
-  it('writes Mermaid text, and rejects a bad trace in one line', () => {
+  it('writes Mermaid text, and rejects a bad trace in one line', async () => {
     const out = join(tmp, 'seed.mmd');
-    expect(cli('diagram', CORPUS, '--format', 'mmd', '--out', out).code).toBe(0);
+    expect((await cli('diagram', CORPUS, '--format', 'mmd', '--out', out)).code).toBe(0);
     expect(readFileSync(out, 'utf8')).toMatch(/^sequenceDiagram/m);
-    expectOneLineError(cli('diagram', writeJson('bad.json', '[]'), '--out', out), /must be an object/);
+    expectOneLineError(await cli('diagram', writeJson('bad.json', '[]'), '--out', out), /must be an object/);
   });
 });
 
 describe('profiles command', () => {
   const NAMES = ['v2.10.22', 'v2.10.23', 'v2.10.26', 'v2.10.28', 'v2.11.4', 'v2.11.11', 'v2.12.5', 'v2.14.0', 'v2.14.5'];
 
-  it('--json lists the nine profiles with their flags, the PRs behind them and what is out of scope', () => {
-    const r = cli('profiles', '--json');
+  it('--json lists the nine profiles with their flags, the PRs behind them and what is out of scope', async () => {
+    const r = await cli('profiles', '--json');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out) as { flags: { flag: string; prs: string[] }[]; profiles: { name: string; flags: Record<string, unknown>; prs: string[]; changes: { flag: string; to: unknown; prs: string[] }[]; outOfScope: string[] }[] };
     expect(j.profiles.map((p) => p.name)).toEqual(NAMES);
@@ -135,17 +153,17 @@ describe('profiles command', () => {
     expect(byName['v2.14.5']!.changes).toEqual([]);
   });
 
-  it('prints a readable listing, and --profile accepts every name', () => {
-    const r = cli('profiles');
+  it('prints a readable listing, and --profile accepts every name', async () => {
+    const r = await cli('profiles');
     expect(r.code).toBe(0);
     for (const n of NAMES) expect(r.out).toContain(`${n}: `);
     // One process per profile is slow on a shared machine: the newest goes through the command
     // line, and every command resolves --profile through the same table (cli/main.ts getProfileName).
     const seed = 'scenarios/conformance/wq-lmb-removal-kill.json';
-    const r2 = cli('scenario', seed, '--profile', 'v2.14.5', '--json');
+    const r2 = await cli('scenario', seed, '--profile', 'v2.14.5', '--json');
     expect(r2.code).toBe(0);
     expect(JSON.parse(r2.out).profile).toBe('v2.14.5');
     for (const n of NAMES) expect(getProfile(n).name).toBe(n);
-    expectOneLineError(cli('profiles', 'extra'), /profiles takes no argument/);
+    expectOneLineError(await cli('profiles', 'extra'), /profiles takes no argument/);
   });
 });

@@ -53,7 +53,12 @@ export const seedBugPage = definePage(
     const kill = counterexample(m, 'kill', fig);
     const kt = kill.trace;
     const cut = cutRemoval(kt);
-    const full = uncutOps(kt, cut);
+    // The ack's own file operations, without those of background writers landing inside it
+    // (the o.dat flush UpdateAcks kicks, consumer.go L2885): the removal touches block files only.
+    const ackOps = uncutOps(kt, cut);
+    const full = ackOps.filter((p) => 'path' in p.op && /^msgs\/\d+\.blk$/.test(p.op.path));
+    const before = ackOps.slice(0, ackOps.indexOf(full[0]!)).map((p) => ('path' in p.op ? p.op.path : '')).filter((x, k, a) => a.indexOf(x) === k);
+    const killAfter = (kt.steps[cut]!.event as { killAfterFileOps?: number }).killAfterFileOps ?? 0;
     const [unlink, create, tomb] = full;
     ensure(full.length === 3, `the lmb removal issues ${full.length} file operations, not 3`);
     ensure(unlink?.op.type === 'unlink' && create?.op.type === 'create' && create.fn === 'newMsgBlockForWrite', 'the lmb removal no longer unlinks before it creates');
@@ -138,7 +143,7 @@ export const seedBugPage = definePage(
       `The consumer, restored from ${code('o.dat')}, has delivered past the stream's last sequence. The next message stored gets sequence 1 again — a sequence already handed out — and the consumer, whose next sequence to deliver is past it, never delivers it.`,
 
       `## The shortest counterexample under ${code('kill')}`,
-      `The default check (${code('npm start')}) finds ${code(PROPERTY)} violated under ${code('kill')} in ${plural(kt.steps.length, 'event')}: store one message, deliver it, let the consumer flush ${code('o.dat')}, then ack it with the process killed after the ack's first file operation, and restart. The restart brings the stream back with ${plural(kBack.stream.msgs, 'message')} and LastSeq ${kBack.stream.lastSeq}, while consumer ${kConsumer[0]} has delivered stream sequence ${kConsumer[1].delivered.streamSeq}.${hadIndexDb ? '' : ` There is no index.db yet (its first write is the ${kt.config.indexFlushIntervalMs} ms flush),`}${silent ? ' and the restart logs nothing: an operator sees no warning at all.' : ''}`,
+      `The default check (${code('npm start')}) finds ${code(PROPERTY)} violated under ${code('kill')} in ${plural(kt.steps.length, 'event')}: store one message, deliver it, then ack it with the process killed after ${plural(killAfter, 'file operation')} of the ack${before.length > 0 ? ` (first the write of ${before.map((x) => code(x)).join(' and ')} that the ack kicked, landing inside it, then the unlink)` : ' (the unlink)'}, and restart. The restart brings the stream back with ${plural(kBack.stream.msgs, 'message')} and LastSeq ${kBack.stream.lastSeq}, while consumer ${kConsumer[0]} has delivered stream sequence ${kConsumer[1].delivered.streamSeq}.${hadIndexDb ? '' : ` There is no index.db yet (its first write is the ${kt.config.indexFlushIntervalMs} ms flush),`}${silent ? ' and the restart logs nothing: an operator sees no warning at all.' : ''}`,
       kill.text,
 
       `## The shortest counterexample under ${code('power-loss:ordered')}`,
