@@ -281,6 +281,11 @@ function applyPartial(view: Draft<FsView>, op: Extract<FileOp, { type: 'write' }
   view.inodes[op.inode] = partialWriteContent(view.inodes[op.inode] ?? [], op.offsetBytes, op.segment, pages) as Draft<Segment>[];
 }
 
+/** A draft's current value (or the value itself): plain data, safe to clone and keep. */
+function plain<T>(x: T): T {
+  return isDraft(x) ? (current(x as unknown as Draft<object>) as unknown as T) : x;
+}
+
 // ---- Forcing and folding ----------------------------------------------------------------
 
 /** Fold the forced operations at the head of `inFlight` into `durable`, in issue order. */
@@ -442,8 +447,8 @@ export function fatesOf(disk: Disk, keep: PowerLossKeep): Map<number, OpFate> | 
 
 /** The durable view a power loss would leave: `durable`, then every in-flight operation in issue order as its fate says. */
 export function survivingView(diskIn: Disk, fates: ReadonlyMap<number, OpFate>): FsView {
-  const disk = isDraft(diskIn) ? (current(diskIn) as Disk) : diskIn;
-  const base: FsView = isDraft(disk.durable) ? (current(disk.durable as Draft<FsView>) as FsView) : disk.durable;
+  const disk = plain(diskIn);
+  const base: FsView = disk.durable;
   const view = { entries: { ...base.entries }, inodes: { ...base.inodes } } as unknown as Draft<FsView>;
   for (const o of disk.inFlight) {
     const fate: OpFate = o.forced ? { kind: 'keep' } : (fates.get(o.id) ?? { kind: 'drop' });
@@ -459,8 +464,8 @@ export function survivingView(diskIn: Disk, fates: ReadonlyMap<number, OpFate>):
  * directory entry is not).
  */
 export function forcedView(diskIn: Disk, prune = true): FsView {
-  const disk = isDraft(diskIn) ? (current(diskIn) as Disk) : diskIn;
-  const base: FsView = isDraft(disk.durable) ? (current(disk.durable as Draft<FsView>) as FsView) : disk.durable;
+  const disk = plain(diskIn);
+  const base: FsView = disk.durable;
   const view = { entries: { ...base.entries }, inodes: { ...base.inodes } } as unknown as Draft<FsView>;
   for (const o of disk.inFlight) if (o.forced) applyToView(view, o.op as FileOp);
   return prune ? pruneView(view as unknown as FsView) : (view as unknown as FsView);
@@ -479,7 +484,7 @@ export function pruneView(view: FsView): FsView {
  * checked that the profile allows the choice). The page cache is that view; nothing is in flight.
  */
 export function powerLoss(disk: Draft<Disk>, fates: ReadonlyMap<number, OpFate>): void {
-  const view = survivingView(isDraft(disk) ? (current(disk) as Disk) : (disk as Disk), fates);
+  const view = survivingView(plain(disk as Disk), fates);
   disk.durable = structuredClone(view) as Draft<FsView>;
   disk.cache = structuredClone(view) as Draft<FsView>;
   disk.inFlight = [];

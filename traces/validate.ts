@@ -190,7 +190,7 @@ export function readTrace(value: unknown, file: string): TraceFile {
   let violation: TraceFile['violation'] = null;
   if (o.violation !== null && o.violation !== undefined) {
     const v = r.obj(o.violation, 'violation');
-    violation = { property: r.str(v, 'property', 'violation'), message: r.str(v, 'message', 'violation'), step: r.int(v, 'step', 'violation', 0) };
+    violation = { property: r.str(v, 'property', 'violation'), message: r.str(v, 'message', 'violation'), step: r.int(v, 'step', 'violation', 0), ...(v.cause !== undefined ? { cause: r.str(v, 'cause', 'violation') } : {}) };
   }
   const rawSteps: unknown[] = Array.isArray(o.steps) ? o.steps : r.fail('steps', 'must be a list');
   const steps = rawSteps.map((s, i) => {
