@@ -163,7 +163,7 @@ export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-/** "kill" → "kill", "power-loss:ordered" → "power-loss-ordered": for diagram names and anchors. */
+/** "kill" → "kill", "power-loss:ext4" → "power-loss-ext4": for diagram names and anchors. */
 export function slug(text: string): string {
   return text
     .toLowerCase()
