@@ -72,8 +72,8 @@ describe('docs generator', () => {
       expect(crash.markdown).toContain(`[SVG](diagrams/${d.name}.svg)`);
       expect(crash.markdown).toContain(`\`\`\`mermaid\n${d.mmd.trimEnd()}\n\`\`\``);
     }
-    expect(crash.diagrams.map((d) => d.name)).toContain('crash-power-loss-posix');
-    expect(crash.markdown).toContain('Stream state checksum did not match');
+    expect(crash.diagrams.map((d) => d.name)).toContain('crash-removal');
+    expect(crash.markdown).toContain('### `power-loss:lazyfs`: 1 disk');
   });
 
   it('writes the same bytes for the same input', async () => {
