@@ -70,7 +70,7 @@ describe('every step of every scenario and corpus trace decodes back to the mode
 });
 
 describe('images', () => {
-  const seed = runs.find((r) => r.name === 'corpus kill_stream-not-behind-consumer.json')!.run;
+  const seed = runs.find((r) => r.name === 'corpus kill_stream-not-behind-consumer_removal-window.json')!.run;
 
   it('are deterministic: the same trace and step give the same bytes', () => {
     const a = buildImage(seed, 5);
