@@ -150,13 +150,6 @@ export interface ProfileFlags {
    * v2.14.0 consumer.go L1308, L6089).
    */
   readonly reconcileConsumerAtStart: boolean;
-  /**
-   * `fullStateVersion`, the index.db format `_writeFullState` writes (filestore.go L7841 at
-   * v2.10.22): 1 in 2.10.x, 2 from 2.11.0 (per-block ttls), 3 from 2.12.0 (schedules), 4 from
-   * 2.14.0 (lblk always). Only crash images (traces/image) read it: the model's recovery
-   * paths do not depend on the format version.
-   */
-  readonly indexDbVersion: 1 | 2 | 3 | 4;
 }
 
 export interface Profile extends ProfileFlags {
@@ -166,6 +159,13 @@ export interface Profile extends ProfileFlags {
   readonly description: string;
   /** Release behaviour the model does not cover, each with its PR and why it is out of scope. */
   readonly outOfScope: readonly string[];
+  /**
+   * `fullStateVersion`, the index.db format `_writeFullState` writes (filestore.go L7841 at
+   * v2.10.22; L11763 at v2.14.5): 1 in 2.10.x, 2 from 2.11.0 (per-block ttls), 3 from 2.12.0
+   * (schedules), 4 from 2.14.0 (lblk always). Crash images (traces/image) encode index.db in
+   * it; the model's own index.db sizes are those of version 1.
+   */
+  readonly indexDbVersion: 1 | 2 | 3 | 4;
 }
 
 /** Every flag with the PRs behind it, in table order (what `profiles` prints). */
@@ -189,7 +189,6 @@ export const FLAG_DOCS: readonly FlagDoc[] = [
   { flag: 'updateAcksBumpsDelivered', prs: ['#5528', '#6566'], models: 'consumerFileStore.UpdateAcks: Delivered.Stream = sseq+1 for an ack past it', valuePrs: { true: ['#5528'], false: ['#6566'] } },
   { flag: 'atomicConsumerStateWrite', prs: ['#7388'], models: 'writeAtomically: o.dat via o.dat.tmp and rename' },
   { flag: 'reconcileConsumerAtStart', prs: ['#7692'], models: 'addConsumerWithAssignment: R1 consumer ahead of the stream reconciled at start' },
-  { flag: 'indexDbVersion', prs: [], models: '_writeFullState: the index.db format version crash images encode (1 in 2.10, 2 in 2.11, 3 in 2.12, 4 in 2.14)' },
 ];
 
 /** Out of scope for every profile: the model is one single-replica stream on one server. */
@@ -202,6 +201,7 @@ const COMMON_OUT_OF_SCOPE = [
 
 const V2_10_22: Profile = {
   name: 'v2.10.22',
+  indexDbVersion: 1,
   description: 'nats-server v2.10.22 (240e9a41e, 2024-10-17): the WorkQueue reset-to-0 release',
   outOfScope: [...COMMON_OUT_OF_SCOPE],
   lmbRemovalOrder: 'unlinkThenCreate',
@@ -223,7 +223,6 @@ const V2_10_22: Profile = {
   updateAcksBumpsDelivered: true,
   atomicConsumerStateWrite: false,
   reconcileConsumerAtStart: false,
-  indexDbVersion: 1,
 };
 
 const V2_10_23: Profile = {
@@ -269,6 +268,7 @@ const V2_10_28: Profile = {
 const V2_11_4: Profile = {
   ...V2_10_28,
   name: 'v2.11.4',
+  indexDbVersion: 2,
   description: 'nats-server v2.11.4: index.db LastSeq reused whenever higher (#6882), no UpdateAcks bump (#6566)',
   outOfScope: [
     ...V2_10_28.outOfScope,
@@ -277,7 +277,6 @@ const V2_11_4: Profile = {
   ],
   priorLastSeqReuse: 'always',
   updateAcksBumpsDelivered: false,
-  indexDbVersion: 2,
 };
 
 const V2_11_11: Profile = {
@@ -300,6 +299,7 @@ const V2_11_11: Profile = {
 const V2_12_5: Profile = {
   ...V2_11_11,
   name: 'v2.12.5',
+  indexDbVersion: 3,
   description: 'nats-server v2.12.5: a tombstone always records index.db\'s LastSeq when recovery is below it (#7782)',
   outOfScope: [
     ...V2_11_11.outOfScope,
@@ -310,12 +310,12 @@ const V2_12_5: Profile = {
     'index.db format version 3 (schedules count; sizes stay version 1)',
   ],
   priorLastSeqReuse: 'alwaysWithTombstone',
-  indexDbVersion: 3,
 };
 
 const V2_14_0: Profile = {
   ...V2_12_5,
   name: 'v2.14.0',
+  indexDbVersion: 4,
   description: 'nats-server v2.14.0: blocks with prior tombstones kept (#7387), R1 consumers reconciled to the stream at start (#7692)',
   outOfScope: [
     ...V2_12_5.outOfScope,
@@ -325,7 +325,6 @@ const V2_14_0: Profile = {
   ],
   keepBlocksWithPriorTombstones: true,
   reconcileConsumerAtStart: true,
-  indexDbVersion: 4,
 };
 
 const V2_14_5: Profile = {
