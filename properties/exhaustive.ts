@@ -47,16 +47,24 @@ export interface ExhaustiveResult {
   readonly complete: boolean;
   /** Bytes of the visited-state table (fingerprints). */
   readonly visitedBytes: number;
-  /** Verify mode: fingerprints compared against full encodings (no two distinct states merged). */
+  /**
+   * Verify mode: how many distinct canonical texts the search met. Every fingerprint was
+   * checked to stand for one text (no two distinct states merged); equal to `distinctStates`
+   * when the fingerprint also never told apart two states with one text.
+   */
   readonly verifiedStates: number | null;
 }
 
 export interface ExhaustiveOptions {
   /** Stop as soon as every selected property has a counterexample. */
   readonly stopWhenAllViolated: boolean;
+  /** Stop (not complete) once this many distinct states are known: a budget for benchmarks. */
+  readonly maxStates?: number;
   /** Test mode: keep every state's full canonical encoding and fail if two distinct ones share a fingerprint. */
   readonly verifyFingerprints?: boolean;
   readonly classifyCause?: CauseClassifier;
+  /** Test: no reduction (under `kill`, states are told apart by what only a power loss reads too). */
+  readonly noReduction?: boolean;
   /** Called after each depth level (for progress lines). */
   readonly onLevel?: (depth: number, frontier: number, distinct: number) => void;
 }
@@ -82,6 +90,7 @@ export class Expander {
   constructor(
     private readonly ctx: SearchContext,
     private readonly keepCanonical: boolean,
+    private readonly reduce = true,
   ) {
     this.horizonMs = timeHorizonMs(rootNode(ctx).state.config);
     this.startsCeiling = Math.max(2, ctx.bounds.maxStarts ?? 2);
@@ -91,7 +100,7 @@ export class Expander {
   /** The node's fingerprint; and, when kept, its canonical text. */
   fingerprintOf(node: SearchNode): { fp: Uint32Array; canonical: string | null } {
     const fp = new Uint32Array(4);
-    const seen = this.ctx.crash === 'kill' ? withoutPowerLossState(node) : node;
+    const seen = this.reduce && this.ctx.crash === 'kill' ? withoutPowerLossState(node) : node;
     digestNode(seen, node.state.nowMs, this.horizonMs, this.startsCeiling, fp);
     return { fp, canonical: this.keepCanonical ? this.encoder.encode(seen, node.state.nowMs) : null };
   }
@@ -132,13 +141,14 @@ export function exploreExhaustive(ctx: SearchContext, opts: ExhaustiveOptions, e
   const classify = opts.classifyCause ?? NO_CAUSES;
   const counterexamples: Partial<Record<PropertyId, Counterexample>> = {};
   const causes: Partial<Record<PropertyId, Record<string, Counterexample>>> = {};
-  const local = new Expander(ctx, opts.verifyFingerprints === true);
+  const local = new Expander(ctx, opts.verifyFingerprints === true, opts.noReduction !== true);
   const expand: LevelExpander = expandLevel ?? ((frontier) => frontier.map((n) => local.expand(n)));
   const root = rootNode(ctx);
   const seen = new FingerprintSet();
   const rootFp = local.fingerprintOf(root);
   seen.add(rootFp.fp);
   const full = opts.verifyFingerprints ? new Map<string, string>([[hex(rootFp.fp), rootFp.canonical!]]) : null;
+  const texts = opts.verifyFingerprints ? new Set<string>([rootFp.canonical!]) : null;
   let frontier: Entry[] = [{ node: root, path: [] }];
   let transitions = 0;
   let depthReached = 0;
@@ -153,7 +163,7 @@ export function exploreExhaustive(ctx: SearchContext, opts: ExhaustiveOptions, e
     depthReached,
     complete,
     visitedBytes: seen.bytes,
-    verifiedStates: full ? full.size : null,
+    verifiedStates: texts ? texts.size : null,
   });
 
   for (let depth = 1; depth <= depthBound && frontier.length > 0; depth++) {
@@ -178,6 +188,7 @@ export function exploreExhaustive(ctx: SearchContext, opts: ExhaustiveOptions, e
           const known = full.get(key);
           if (known !== undefined && known !== s.canonical) throw new Error(`fingerprint collision: two distinct states share ${key}`);
           if (known === undefined) full.set(key, s.canonical!);
+          texts!.add(s.canonical!);
         }
         if (!seen.add(s.fp)) continue;
         if (!s.node) throw new Error('model bug: an expander left out a node the search had not seen');
@@ -187,6 +198,7 @@ export function exploreExhaustive(ctx: SearchContext, opts: ExhaustiveOptions, e
     if (next.length > 0) depthReached = depth;
     opts.onLevel?.(depth, next.length, seen.size);
     frontier = next;
+    if (opts.maxStates !== undefined && seen.size >= opts.maxStates && frontier.length > 0) return result(false);
   }
   return result(frontier.length === 0);
 }

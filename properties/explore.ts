@@ -42,6 +42,8 @@ export interface ExploreRequest {
   readonly stopEarly: boolean;
   /** Exhaustive mode: worker threads (1: search in this thread). */
   readonly workers?: number;
+  /** Exhaustive mode: stop, not complete, past this many distinct states (benchmarks' budget). */
+  readonly maxStates?: number;
   /** Exhaustive mode, test: compare full canonical encodings behind every fingerprint. */
   readonly verifyFingerprints?: boolean;
   /** Exhaustive mode: names each counterexample's cause (default: every one "other"). */
@@ -115,6 +117,7 @@ export function explore(req: ExploreRequest): ExploreResult {
         {
           stopWhenAllViolated: req.stopEarly,
           verifyFingerprints: req.verifyFingerprints === true,
+          ...(req.maxStates !== undefined ? { maxStates: req.maxStates } : {}),
           ...(req.classifyCause ? { classifyCause: req.classifyCause } : {}),
           onLevel: (depth, frontier, distinct) => req.onProgress?.(`depth ${depth}${req.bounds.depth !== null ? `/${req.bounds.depth}` : ''}: ${distinct} distinct states, ${frontier} to expand`),
         },
