@@ -4,7 +4,7 @@
  * never in timed tests: a figure that misses its target says so; it fails nothing.
  *
  * Options: `--workers N` (default the number of cores); `--max-states N`, the budget of the
- * whole-space searches (default 2,000,000 distinct states: past it a search stops and the
+ * whole-space searches (default 100,000 distinct states: past it a search stops and the
  * figure says "not complete").
  */
 import { execFileSync } from 'node:child_process';
@@ -38,7 +38,7 @@ function flag(name: string, dflt: number): number {
 }
 
 const WORKERS = flag('workers', availableParallelism());
-const MAX_STATES = flag('max-states', 2_000_000);
+const MAX_STATES = flag('max-states', 100_000);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The reference bounds of issue 9: `--max-msgs 4 --max-crashes 2 --consumers 1 --block-size-bytes 128`. */
 const REFERENCE: ExploreBounds = { depth: null, maxMsgs: 4, maxCrashes: 2, consumers: 1, blockSizeBytes: 128, reorderWindow: 4, maxStarts: 2 + EXTRA_STARTS, maxRedeliveries: DEFAULT_MAX_REDELIVERIES };
