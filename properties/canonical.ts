@@ -33,7 +33,7 @@
  */
 export const TIME_POINT_KEY = /^(?:nowMs|atMs|tsMs|lastWriteMs|\w+AtMs|\w+TsMs)$/;
 /** Durations held in a state (kept exactly). */
-export const DURATION_KEYS: ReadonlySet<string> = new Set(['ms']);
+export const DURATION_KEYS: ReadonlySet<string> = new Set(['ms', 'indexFlushPeriodMs']);
 const CHECKSUM_KEY = /^(?:lchk|\w*Checksum)$/;
 const OP_ID_KEYS: ReadonlySet<string> = new Set(['lastOpId', 'opIds']);
 const DROPPED_KEYS: ReadonlySet<string> = new Set(['config', 'profileName', 'nextInode', 'nextOpId']);

@@ -5,8 +5,8 @@
  * reduction checked against no reduction, and results independent of the worker count.
  *
  * The expected verdicts and lengths at depth 9 are those the previous engine (canonical JSON
- * of absolute states, SHA-1, commit b3f2826) reported for `npm start`; the seed bug's 6
- * events are derived by hand in search.test.ts from the Go source.
+ * of absolute states, SHA-1) reported for `npm start` on this model (main at 38392ed); the
+ * seed bug's shortest trace is derived by hand in search.test.ts from the Go source.
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -68,10 +68,10 @@ function lengths(r: ExhaustiveResult): Partial<Record<PropertyId, number>> {
 }
 
 describe("the previous engine's default check (depth 9, 2 messages, 1 crash): verdicts and shortest lengths unchanged", () => {
-  // The previous engine's `npm start` (commit b3f2826): violated properties and their shortest lengths in events.
+  // The previous engine's `npm start` on this model (main at 38392ed, its README): violated properties and their shortest lengths in events.
   const PREVIOUS: Record<'kill' | 'power-loss:ordered', Partial<Record<PropertyId, number>>> = {
-    kill: { 'stream-not-behind-consumer': 6, 'no-sequence-reuse': 6, 'consumer-keeps-delivering': 9 },
-    'power-loss:ordered': { 'stream-not-behind-consumer': 7, 'no-sequence-reuse': 7, 'consumer-keeps-delivering': 10 },
+    kill: { 'stream-not-behind-consumer': 5, 'no-sequence-reuse': 6, 'consumer-keeps-delivering': 5 },
+    'power-loss:ordered': { 'stream-not-behind-consumer': 6, 'no-sequence-reuse': 7, 'consumer-keeps-delivering': 6 },
   };
 
   // A search of a minute or more runs in a child process, so this test worker keeps answering vitest.
@@ -96,10 +96,10 @@ describe("the previous engine's default check (depth 9, 2 messages, 1 crash): ve
 describe('a fixpoint: the whole bounded space, with no depth bound', () => {
   const small: ExploreBounds = { depth: null, maxMsgs: 1, maxCrashes: 1, consumers: 1, blockSizeBytes: 128, reorderWindow: 4, maxStarts: 2, maxRedeliveries: 1 };
 
-  it('kill: complete, the seed bug found at its shortest (6 events), and fingerprints stand for one full state each', () => {
+  it('kill: complete, the seed bug found at its shortest (5 events), and fingerprints stand for one full state each', () => {
     const r = search('kill', small, { verify: true });
     expect(r.complete).toBe(true);
-    expect(r.counterexamples['stream-not-behind-consumer']!.events.length).toBe(6);
+    expect(r.counterexamples['stream-not-behind-consumer']!.events.length).toBe(5);
     expect(r.verifiedStates).toBe(r.distinctStates);
   });
 
