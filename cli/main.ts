@@ -14,6 +14,7 @@ import { CHECK_FLAGS, runCheckCommand } from './check.js';
 import { REPLAY_FLAGS, REPLAY_USAGE, runReplayCommand } from './replay.js';
 import { DIAGRAM_SUMMARY, DIAGRAM_USAGE, runDiagramCommand } from './diagram.js';
 import { TraceError } from '../traces/validate.js';
+import { formatProfiles, listProfiles } from './profiles.js';
 
 const SCENARIO_FLAGS = {
   profile: { kind: 'string', help: 'server version profile', default: DEFAULT_PROFILE },
@@ -30,7 +31,21 @@ function stdout(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
+const PROFILES_FLAGS = {
+  json: { kind: 'boolean', help: 'print every profile with its flags, PRs and out-of-scope list as JSON' },
+} as const;
+
 const COMMANDS: Record<string, Command> = {
+  profiles: {
+    summary: 'list every server-version profile: its flags, the PRs they model, what is out of scope',
+    usage: `profiles [--json]\n${flagHelp(PROFILES_FLAGS)}`,
+    run(argv) {
+      const { flags, positional } = parseArgs(argv, PROFILES_FLAGS);
+      if (positional.length !== 0) throw new UsageError('profiles takes no argument');
+      stdout(flags.json ? JSON.stringify(listProfiles(), null, 2) : formatProfiles());
+      return 0;
+    },
+  },
   check: {
     summary: 'the default check (npm start): every property under kill and power-loss:ordered, exhaustive',
     usage: `check [--profile P] [--out DIR] [--json]\n${flagHelp(CHECK_FLAGS)}`,
