@@ -95,7 +95,7 @@ describe('verdicts', () => {
   });
 
   it('the seed bug also shows under power-loss:ordered (a prefix of in-flight operations survives)', () => {
-    const r = explore({ ...base, crash: 'power-loss:ordered', bounds: { ...DEFAULT_EXHAUSTIVE_BOUNDS, depth: 7 } }).results[0]!;
+    const r = explore({ ...base, crash: 'power-loss:ext4', bounds: { ...DEFAULT_EXHAUSTIVE_BOUNDS, depth: 7 } }).results[0]!;
     expect(r.verdict).toBe('violated');
     expect(r.counterexample!.events.some((e) => e.type === 'powerLoss')).toBe(true);
   });

@@ -637,7 +637,7 @@ export function sequenceDiagram(trace: TraceFile, opts: SequenceDiagramOptions =
 
   if (trace.violation) {
     const v = trace.violation;
-    out.block(`rect ${VIOLATION_RGB}`, () => out.note(all, lines(escapeLabel(`✗ ${v.property}: ${v.message}`), escapeLabel(`(after step ${v.step})`))));
+    out.block(`rect ${VIOLATION_RGB}`, () => out.note(all, lines(escapeLabel(`✗ ${v.property}: ${v.message}`), escapeLabel(`(after step ${v.step}${v.cause ? `; cause: ${v.cause}` : ''})`))));
   }
   return `${[...header, ...out.rows].join('\n')}\n`;
 }

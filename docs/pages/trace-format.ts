@@ -39,7 +39,7 @@ const CONFIG: Doc<StoreConfig> = {
   consumerFlushMinIntervalMs: 'At most one o.dat write per this period (flushLoop).',
   ackWaitMs: 'AckWait: a pending message is redelivered after this.',
   consumers: 'Durable explicit-ack consumers, by name, in declaration order.',
-  writebackMs: 'Background writeback: any file operation issued at least this long before a power loss is durable.',
+  fileSystem: 'The file system under the store (ext4, xfs, lazyfs, posix): what a power loss keeps and when time forces it (model/filesystems.ts).',
 };
 
 const ORIGIN: Readonly<Record<TraceOrigin['kind'], string>> = {
