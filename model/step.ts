@@ -18,6 +18,7 @@ import { getProfile } from './profile.js';
 import { advanceStreamToConsumers } from './streamadvance.js';
 import { newStoreProc, openFileStore } from './recovery.js';
 import { assertStoreInvariants, removeMsg } from './removal.js';
+import { syncBlocks } from './sync.js';
 import { consumerStatePath, type Ctx, type ModelState, type Proc } from './state.js';
 import { advanceClock, jitterProblem, type TimerFiring, type TimerJitter } from './timers.js';
 
@@ -159,7 +160,8 @@ function validateInterleaving(state: ModelState, event: Extract<ModelEvent, { ty
   }
   if (event.indexDbWriteAfterFileOps !== undefined && state.proc) {
     const t = state.proc.store.timers;
-    const others = [t.syncAtMs, ...(t.ageCheckAtMs === null ? [] : [t.ageCheckAtMs])];
+    // syncBlocks may share the instant (it fires first at a tie until it has run once).
+    const others = [t.syncAtMs < t.indexFlushAtMs ? t.syncAtMs : Infinity, ...(t.ageCheckAtMs === null ? [] : [t.ageCheckAtMs])];
     for (const o of state.proc.consumers) {
       if (o.flushAtMs !== null) others.push(o.flushAtMs);
       if (o.checkPendingAtMs !== null) others.push(o.checkPendingAtMs);
@@ -234,6 +236,10 @@ function apply(ctx: Ctx, draft: Draft<ModelState>, event: ModelEvent, timers: Ti
       if (event.indexDbWriteAfterFileOps !== undefined) {
         const atMs = proc.store.timers.indexFlushAtMs;
         ctx.io.nowMs = atMs;
+        if (proc.store.timers.syncAtMs === atMs && !proc.store.timers.syncRearmed) {
+          timers.push({ timer: 'sync', atMs, opsBefore: ctx.io.ops.length });
+          syncBlocks(ctx, proc.store);
+        }
         timers.push({ timer: 'indexFlush', atMs, opsBefore: ctx.io.ops.length });
         indexDbWriteDuringRemoval(ctx, proc.store, event.indexDbWriteAfterFileOps);
       }

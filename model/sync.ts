@@ -8,7 +8,7 @@
  *
  * Not modelled: closing idle file descriptors (no effect on the disk).
  */
-import type { Draft } from 'immer';
+import { current, isDraft, type Draft } from 'immer';
 import type { Segment } from './records.js';
 import { removeMsgBlock } from './removal.js';
 import { blockPath, INDEX_DB_PATH, removeSorted, type Ctx, type MsgBlock, type StoreProc } from './state.js';
@@ -49,11 +49,11 @@ export function compactWithFloor(ctx: Ctx, mb: Draft<MsgBlock>, floor: number, f
     if (seg.kind === 'skip') continue; // ebit: deleted
     if (seg.kind === 'tombstone') {
       // isDeleted() sees the tbit-marked sequence, so tombstones reach this test (L4071-L4079).
-      if (seg.seq < fseq && seg.seq >= floor && (fsDmap === null || fsDmap.has(seg.seq))) kept.push(seg);
+      if (seg.seq < fseq && seg.seq >= floor && (fsDmap === null || fsDmap.has(seg.seq))) kept.push(plain(seg));
       continue;
     }
     if (seg.seq < fseq || mb.dmap.includes(seg.seq)) continue;
-    kept.push(seg);
+    kept.push(plain(seg));
     if (newFirst === null) newFirst = seg.seq;
   }
   if (newFirst !== null) mb.firstSeq = newFirst;
@@ -72,6 +72,11 @@ export function compactWithFloor(ctx: Ctx, mb: Draft<MsgBlock>, floor: number, f
   if (offset === mb.rbytes) mb.noCompact = true;
   else mb.rbytes = offset;
   for (let seq = fseq; seq < mb.firstSeq; seq++) removeSorted(mb.dmap, seq);
+}
+
+/** A record read from the page cache, detached from the step's draft before it is written again. */
+function plain(seg: Segment): Segment {
+  return isDraft(seg) ? (current(seg as Draft<Segment>) as Segment) : seg;
 }
 
 export function syncBlocks(ctx: Ctx, fs: Fs): void {
