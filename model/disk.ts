@@ -288,14 +288,37 @@ function plain<T>(x: T): T {
 
 // ---- Forcing and folding ----------------------------------------------------------------
 
-/** Fold the forced operations at the head of `inFlight` into `durable`, in issue order. */
+/** The paths a namespace operation touches. */
+function opPaths(op: FileOp): readonly string[] {
+  if (op.type === 'rename') return [op.from, op.to];
+  if (op.type === 'create' || op.type === 'unlink') return [op.path];
+  return [];
+}
+
+/**
+ * Fold forced operations into `durable`: in issue order, each forced operation that touches
+ * no inode or path an earlier unfolded operation touches (so it commutes with all of them:
+ * the views `survivingView` computes are unchanged). What is left in flight stays small.
+ */
 function fold(disk: Draft<Disk>): void {
-  let n = 0;
-  while (n < disk.inFlight.length && disk.inFlight[n]!.forced) {
-    applyToView(disk.durable, disk.inFlight[n]!.op as FileOp);
-    n++;
+  if (!disk.inFlight.some((o) => o.forced)) return;
+  const blockedInodes = new Set<number>();
+  const blockedPaths = new Set<string>();
+  const keep: Draft<InFlightOp>[] = [];
+  for (const o of disk.inFlight) {
+    const op = o.op as FileOp;
+    const inode = opInode(op);
+    const paths = opPaths(op);
+    const free = (inode === null || !blockedInodes.has(inode)) && paths.every((p) => !blockedPaths.has(p));
+    if (o.forced && free) {
+      applyToView(disk.durable, op);
+      continue;
+    }
+    keep.push(o);
+    if (inode !== null) blockedInodes.add(inode);
+    for (const p of paths) blockedPaths.add(p);
   }
-  if (n > 0) disk.inFlight.splice(0, n);
+  if (keep.length !== disk.inFlight.length) disk.inFlight = keep;
 }
 
 /** Force the in-flight operations `pick` selects (they will survive any power loss). */
@@ -528,6 +551,7 @@ export function assertDiskInvariants(disk: Disk): void {
   if (n > 0) {
     assert(disk.inFlight[n - 1]!.id < disk.nextOpId, 'in-flight operation from the future');
     assert(!disk.inFlight[0]!.forced, 'a forced operation at the head of in-flight was not folded');
+    for (let i = 1; i < n; i++) assert(disk.inFlight[i - 1]!.id < disk.inFlight[i]!.id, 'in-flight operations out of issue order');
   }
   for (const path of Object.keys(disk.cache.entries)) {
     const inode = disk.cache.entries[path]!;

@@ -8,8 +8,9 @@
  * *restart* is the first completed start after it (or the last before the failure).
  *
  * - `removal-window`: the crash cut a block removal (`removeMsgBlock`): the process died after
- *   the removed block's unlink and before the replacement tombstone was written, or the power
- *   loss kept the unlink and lost the replacement block's create. Counted against the removal
+ *   the removed block's unlink and before the removal completed (its tombstone written and,
+ *   under sync always, fsynced), or the power loss kept the unlink and lost the replacement
+ *   block's create. Counted against the removal
  *   protocol (#6778 reorders it; an fsync of the new block before the unlink closes it).
  * - `empty-block`: the power loss kept the unlink and the replacement block's create, and lost
  *   (or zero-filled, or tore) its tombstone: the new block survives empty (nats-server #6881).
@@ -20,13 +21,13 @@
  * - `stale-index`: at the restart recovery trusted index.db (its happy path, or the prior
  *   LastSeq it carries over) and index.db's LastSeq was below the stream's LastSeq before the crash.
  * - `unsynced-data`: the power loss lost a message record (or its block's create) above the
- *   recovered LastSeq that was never forced: loss the sync policy allows (every 2 min without
- *   `sync: always`). Still reported, as users hit it (#5412), but not counted against a
- *   deletion fix.
+ *   recovered LastSeq that was never forced, and recovery kept every sequence a forced record
+ *   held: loss the sync policy allows (every 2 min without `sync: always`). Still reported, as
+ *   users hit it (#5412), but not counted against a deletion fix.
  * - `other`: none of the above.
  */
 import type { StoreConfig } from '../model/config.js';
-import { fatesOf, type Disk, type OpFate } from '../model/disk.js';
+import { fatesOf, forcedView, type Disk, type OpFate } from '../model/disk.js';
 import { observe } from '../model/observe.js';
 import type { Segment } from '../model/records.js';
 import { INDEX_DB_PATH, scanBlockIndex, type ModelState } from '../model/state.js';
@@ -37,11 +38,11 @@ export type Cause = (typeof CAUSES)[number];
 
 /** One line per cause, for reports and docs. */
 export const CAUSE_DEFINITIONS: Readonly<Record<Cause, string>> = {
-  'removal-window': 'the crash cut a block removal: the process died between the unlink of the removed block and the replacement tombstone, or the power loss kept the unlink and lost the new block',
+  'removal-window': 'the crash cut a block removal: the process died after the unlink of the removed block and before the removal completed, or the power loss kept the unlink and lost the new block',
   'empty-block': 'the power loss kept the unlink and the new block but lost its tombstone: the new block survives empty (#6881)',
   'tombstone-rule': 'recovery took a tombstone-only block\'s range from a tombstone below its highest one (the 2.10.x minimum rule)',
   'stale-index': 'recovery trusted index.db whose LastSeq was below the stream\'s LastSeq before the crash',
-  'unsynced-data': 'the power loss lost message records that were never fsynced: loss the sync policy allows',
+  'unsynced-data': 'the power loss lost message records that were never fsynced, and recovery kept everything that was: loss the sync policy allows',
   other: 'none of the above',
 };
 
@@ -80,10 +81,9 @@ function restartIndex(x: CauseInput, from: number): number | null {
   return null;
 }
 
+/** The killed step died inside a block removal: after the removed block's unlink, before the step (and with it the removal, its tombstone and, under sync always, its fsync) completed. */
 function killCutRemoval(r: StepResult): boolean {
-  if (r.completed) return false;
-  const u = r.ops.findIndex((p) => p.op.type === 'unlink' && p.fn === 'removeMsgBlock');
-  return u >= 0 && !r.ops.some((p) => p.op.type === 'write' && p.fn === 'writeTombstone');
+  return !r.completed && r.ops.some((p) => p.op.type === 'unlink' && p.fn === 'removeMsgBlock');
 }
 
 /** Fates of the power loss at `i`, judged on the disk before it. */
@@ -153,10 +153,28 @@ function staleIndexAt(x: CauseInput, r: number, lastSeqBefore: number | null): b
   return trusted && img.summary.lastSeq < lastSeqBefore && back.lastSeq <= img.summary.lastSeq;
 }
 
+/** The highest sequence a record that survives any power loss holds (message or tombstone), just before the power loss at `pl`. */
+function durableHighWater(x: CauseInput, pl: number): number {
+  const v = forcedView(stateBefore(x, pl).disk);
+  let high = 0;
+  for (const path of Object.keys(v.entries)) {
+    const name = path.startsWith('msgs/') ? path.slice(5) : null;
+    const index = name === null ? null : scanBlockIndex(name);
+    if (index === null) continue;
+    for (const s of v.inodes[v.entries[path]!] ?? []) {
+      if ((s.kind === 'msg' || s.kind === 'tombstone') && s.blockIndex === index) high = Math.max(high, s.seq);
+      else break;
+    }
+  }
+  return high;
+}
+
 function unsyncedDataAt(x: CauseInput, pl: number, r: number | null): boolean {
   const { fates } = fatesAt(x, pl);
   const back = r === null ? null : observe(x.results[r]!.state).stream;
   const recovered = back?.lastSeq ?? 0;
+  // Recovery must have kept every sequence that was durable: else more than the sync policy lost it.
+  if (recovered < durableHighWater(x, pl)) return false;
   const creates = new Map<number, number>(); // inode -> create op id
   for (let s = 0; s < pl; s++) for (const p of x.results[s]!.ops) if (p.op.type === 'create') creates.set(p.op.inode, p.id);
   for (let s = 0; s < pl; s++) {
