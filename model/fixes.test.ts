@@ -26,7 +26,7 @@ function storeDeliverFlush(s: Sim): void {
   s.do({ type: 'advance', ms: 100 });
 }
 
-const ACK1: ModelEvent = { type: 'ack', consumer: 'C', streamSeq: 1 };
+const ACK1 = { type: 'ack', consumer: 'C', streamSeq: 1 } as const satisfies ModelEvent;
 
 describe('fix profiles', () => {
   it('every fix is built on v2.10.22 and v2.14.5, named <release>+<fix>, and accepted everywhere a profile is', () => {
