@@ -68,7 +68,14 @@ interface PropertyOutcome {
 }
 
 /** Rerun `workload` under `profile` with every crash choice, judging every property. */
-export function rerunWorkload(workload: readonly WorkloadStep[], profile: string, crash: CrashModel, bounds: ExploreBounds): Record<PropertyId, { verdict: Verdict; cause: Cause | null }> {
+/** A property's verdict on a rerun; with `violated`, the first violating run (its events, and the failing event's index). */
+export interface RerunVerdict {
+  readonly verdict: Verdict;
+  readonly cause: Cause | null;
+  readonly witness?: { readonly events: readonly ModelEvent[]; readonly failedAt: number };
+}
+
+export function rerunWorkload(workload: readonly WorkloadStep[], profile: string, crash: CrashModel, bounds: ExploreBounds): Record<PropertyId, RerunVerdict> {
   const ctx: SearchContext = { profile, crash, bounds: { ...bounds, maxCrashes: Number.MAX_SAFE_INTEGER }, properties: PROPERTY_IDS, coverage: {}, reached: {} };
   /** For steps that only measure (the operation count, the disk after a kill point): judges nothing. */
   const quiet: SearchContext = { ...ctx, properties: [], reached: {} };
@@ -119,11 +126,11 @@ export function rerunWorkload(workload: readonly WorkloadStep[], profile: string
   visit(0, rootNode(ctx), []);
 
   const config = exploredConfig(bounds, crash);
-  const result = {} as Record<PropertyId, { verdict: Verdict; cause: Cause | null }>;
+  const result = {} as Record<PropertyId, RerunVerdict>;
   for (const p of PROPERTY_IDS) {
     const o = outcome[p];
     const reached = (ctx.reached[p] ?? 0) > 0;
-    if (o.first) result[p] = { verdict: 'violated', cause: classifyRun(config, profile, o.first.events, o.first.failedAt) };
+    if (o.first) result[p] = { verdict: 'violated', cause: classifyRun(config, profile, o.first.events, o.first.failedAt), witness: o.first };
     else result[p] = { verdict: reached ? 'holds' : 'vacuous', cause: null };
   }
   return result;
@@ -134,7 +141,7 @@ export function rerunWorkload(workload: readonly WorkloadStep[], profile: string
  * same workload and crash model share one rerun per profile.
  */
 export function closeCounterexamples(refs: readonly CounterexampleRef[], profiles: readonly string[], bounds: ExploreBounds, onProgress?: (text: string) => void): ClosureEntry[] {
-  const cache = new Map<string, Record<PropertyId, { verdict: Verdict; cause: Cause | null }>>();
+  const cache = new Map<string, Record<PropertyId, RerunVerdict>>();
   const out: ClosureEntry[] = [];
   refs.forEach((ref, n) => {
     onProgress?.(`${n + 1}/${refs.length} ${ref.id}`);
