@@ -158,16 +158,24 @@ function validateInterleaving(state: ModelState, event: Extract<ModelEvent, { ty
   for (const k of [event.odatFlushAfterFileOps, event.indexDbWriteAfterFileOps]) {
     if (k !== undefined && (!Number.isInteger(k) || k < 0)) throw new EventError(`a background write point must be a whole number, got ${k}`);
   }
-  if (event.indexDbWriteAfterFileOps !== undefined && state.proc) {
-    const t = state.proc.store.timers;
-    // syncBlocks may share the instant (it fires first at a tie until it has run once).
-    const others = [t.syncAtMs < t.indexFlushAtMs ? t.syncAtMs : Infinity, ...(t.ageCheckAtMs === null ? [] : [t.ageCheckAtMs])];
-    for (const o of state.proc.consumers) {
-      if (o.flushAtMs !== null) others.push(o.flushAtMs);
-      if (o.checkPendingAtMs !== null) others.push(o.checkPendingAtMs);
-    }
-    if (others.some((ms) => ms <= t.indexFlushAtMs)) throw new EventError('indexDbWriteAfterFileOps needs the index.db ticker to be the next timer');
+  if (event.indexDbWriteAfterFileOps !== undefined && !indexDbTickIsNext(state)) {
+    throw new EventError('indexDbWriteAfterFileOps needs the index.db ticker to be the next timer');
   }
+}
+
+/**
+ * The index.db ticker is the next timer to fire (syncBlocks may share its instant: it fires
+ * first at a tie until it has run once), so an ack can run at its tick.
+ */
+export function indexDbTickIsNext(state: ModelState): boolean {
+  if (!state.proc) return false;
+  const t = state.proc.store.timers;
+  const others = [t.syncAtMs < t.indexFlushAtMs ? t.syncAtMs : Infinity, ...(t.ageCheckAtMs === null ? [] : [t.ageCheckAtMs])];
+  for (const o of state.proc.consumers) {
+    if (o.flushAtMs !== null) others.push(o.flushAtMs);
+    if (o.checkPendingAtMs !== null) others.push(o.checkPendingAtMs);
+  }
+  return !others.some((ms) => ms <= t.indexFlushAtMs);
 }
 
 function requireProc(draft: Draft<ModelState>): Draft<Proc> {

@@ -64,6 +64,7 @@ export function fingerprint(state: ModelState, ghost: Ghost, crashes: number): s
       current: ghost.current,
       restartAfterAck: ghost.restartAfterAck,
       beforeStop: ghost.beforeStop,
+      delivered: ghost.delivered,
     },
   });
   return createHash('sha1').update(text).digest('base64');

@@ -46,9 +46,14 @@ export interface Ghost {
   readonly restartAfterAck: boolean;
   /** The stream as it was just before a clean stop; null unless the last event was that stop. */
   readonly beforeStop: StreamObservation | null;
+  /**
+   * What each consumer's client was handed: [consumer, stream sequence], sorted. A client can
+   * ack any of these at any time, after a restart included (a stale ack).
+   */
+  readonly delivered: readonly (readonly [string, number])[];
 }
 
-export const EMPTY_GHOST: Ghost = { starts: 0, stores: 0, assigned: [], unacked: [], acked: [], current: [], restartAfterAck: false, beforeStop: null };
+export const EMPTY_GHOST: Ghost = { starts: 0, stores: 0, assigned: [], unacked: [], acked: [], current: [], restartAfterAck: false, beforeStop: null, delivered: [] };
 
 /**
  * The in-flight (not forced) operations a write depends on: itself, and every earlier
@@ -96,7 +101,7 @@ function keeps(fates: ReadonlyMap<number, OpFate>, c: Claim): boolean {
  * is judged against its in-flight operations); `streamBefore` is the stream before it.
  */
 export function nextGhost(g: Ghost, event: ModelEvent, r: StepResult, diskBefore: Disk, streamBefore: StreamObservation | null): Ghost {
-  let { starts, stores, assigned, unacked, acked, current, restartAfterAck } = g;
+  let { starts, stores, assigned, unacked, acked, current, restartAfterAck, delivered } = g;
   let beforeStop: StreamObservation | null = null;
   const killedMidStep = 'killAfterFileOps' in event && event.killAfterFileOps !== undefined;
   const disk = r.state.disk;
@@ -133,6 +138,15 @@ export function nextGhost(g: Ghost, event: ModelEvent, r: StepResult, diskBefore
     case 'stop':
       if (r.completed && !killedMidStep) beforeStop = streamBefore;
       break;
+    case 'deliver': {
+      // The client gets a message only when the delivery completed (it is sent after the store update).
+      if (!r.completed || killedMidStep) break;
+      const got = (r.outcome.deliveries ?? []).map((d) => [event.consumer, d.streamSeq] as const);
+      const have = new Set(delivered.map(([c, q]) => `${c}\u0000${q}`));
+      const added = got.filter(([c, q]) => !have.has(`${c}\u0000${q}`));
+      if (added.length > 0) delivered = [...delivered, ...added].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]));
+      break;
+    }
     case 'powerLoss': {
       const fates = fatesOf(diskBefore, event.keep as PowerLossKeep);
       if (typeof fates === 'string') throw new Error(`ghost: ${fates}`);
@@ -146,7 +160,7 @@ export function nextGhost(g: Ghost, event: ModelEvent, r: StepResult, diskBefore
       break;
   }
   const live = new Set(disk.inFlight.filter((o) => !o.forced).map((o) => o.id));
-  return { starts, stores, assigned: prune(assigned, live), unacked: prune(unacked, live), acked: prune(acked, live), current, restartAfterAck, beforeStop };
+  return { starts, stores, assigned: prune(assigned, live), unacked: prune(unacked, live), acked: prune(acked, live), current, restartAfterAck, beforeStop, delivered };
 }
 
 /** A claim in canonical form for fingerprints: its sequence, identity, and the positions of its deps among the unforced in-flight operations. */

@@ -68,7 +68,7 @@ const KILLABLE = ['start', 'store', 'skip', 'remove', 'newBlock', 'deliver', 'ac
 
 /** Fields of each event type (besides `type` and, where killable, `killAfterFileOps`). */
 const EVENT_FIELDS: Readonly<Record<string, readonly string[]>> = {
-  start: [],
+  start: ['firstSyncMs', 'indexFlushJitterMs'],
   newBlock: [],
   stop: [],
   kill: [],
@@ -76,7 +76,7 @@ const EVENT_FIELDS: Readonly<Record<string, readonly string[]>> = {
   skip: ['count'],
   remove: ['from', 'to'],
   deliver: ['consumer', 'count'],
-  ack: ['consumer', 'streamSeq'],
+  ack: ['consumer', 'streamSeq', 'odatFlushAfterFileOps', 'indexDbWriteAfterFileOps'],
   advance: ['ms'],
   powerLoss: ['keep'],
   deleteFile: ['path'],
@@ -118,7 +118,14 @@ export function readEvent(r: Reader, v: unknown, where: string): ModelEvent {
   const kill = KILLABLE.includes(type) && o.killAfterFileOps !== undefined ? { killAfterFileOps: r.int(o, 'killAfterFileOps', where, 0) } : {};
   const count = o.count !== undefined ? { count: r.int(o, 'count', where, 1) } : {};
   switch (type) {
-    case 'start':
+    case 'start': {
+      // Timer-jitter choices (#6041, #6220); their ranges are checked by the model against the profile.
+      const jitter = {
+        ...(o.firstSyncMs !== undefined ? { firstSyncMs: r.int(o, 'firstSyncMs', where, 0) } : {}),
+        ...(o.indexFlushJitterMs !== undefined ? { indexFlushJitterMs: r.int(o, 'indexFlushJitterMs', where, 0) } : {}),
+      };
+      return { type, ...jitter, ...kill };
+    }
     case 'newBlock':
     case 'stop':
       return { type, ...kill };
@@ -133,7 +140,15 @@ export function readEvent(r: Reader, v: unknown, where: string): ModelEvent {
     case 'deliver':
       return { type, consumer: r.str(o, 'consumer', where), ...count, ...kill };
     case 'ack':
-      return { type, consumer: r.str(o, 'consumer', where), streamSeq: r.int(o, 'streamSeq', where, 1), ...kill };
+      return {
+        type,
+        consumer: r.str(o, 'consumer', where),
+        streamSeq: r.int(o, 'streamSeq', where, 1),
+        // Background writes inside the ack's removal (section 8 interleavings).
+        ...(o.odatFlushAfterFileOps !== undefined ? { odatFlushAfterFileOps: r.int(o, 'odatFlushAfterFileOps', where, 0) } : {}),
+        ...(o.indexDbWriteAfterFileOps !== undefined ? { indexDbWriteAfterFileOps: r.int(o, 'indexDbWriteAfterFileOps', where, 0) } : {}),
+        ...kill,
+      };
     case 'advance':
       return { type, ms: r.int(o, 'ms', where, 0), ...kill };
     case 'powerLoss':
