@@ -8,6 +8,7 @@
  * dirFsyncsPer1000, bytesPer1000 }], closure: [{ trace, profile, verdict, cause }] }`, where
  * `trace` is the path of the counterexample's trace file (written under --out).
  */
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ALL_PROFILE_NAMES, getProfile } from '../model/profile.js';
 import { isCrashModel, type CrashModel, type ExploreBounds } from '../properties/alphabet.js';
@@ -159,6 +160,12 @@ export function matrixText(m: MatrixResult, bounds: ExploreBounds, outDir: strin
 
 export function runMatrixCommand(argv: readonly string[]): number {
   const o = matrixOptions(argv);
+  try {
+    mkdirSync(o.out, { recursive: true }); // an unwritable --out fails before the searches, not after
+    accessSync(o.out, constants.W_OK);
+  } catch (e) {
+    throw new UsageError(`option --out: cannot write traces under "${o.out}": ${(e as Error).message.split('\n')[0]}`);
+  }
   const progress = new Progress(o.json);
   const m = runMatrix({ profiles: o.profiles, crashes: o.crashes, bounds: o.bounds, closure: o.closure, onProgress: (t) => progress.update(t) });
   progress.done();
