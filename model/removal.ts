@@ -4,14 +4,17 @@
  * `removeMsgBlockFromList` (L7429), `mb.selectNextFirst` (L4485), `fs.selectNextFirst`
  * (L4524), `expireMsgs` (L4726) and `resetAgeChk` (L4697).
  *
- * Not modelled: inline compaction (`shouldCompactInline`: blocks over 2 MB that are at least
- * half deleted) and secure erase.
+ * Not modelled: secure erase (EraseMsg).
  */
 import type { Draft } from 'immer';
 import { assert } from './assert.js';
 import { newMsgBlockForWrite, writeTombstone } from './blocks.js';
 import { writeRemovalRecord } from './removalrecord.js';
+import { compactWithFloor } from './sync.js';
 import { blockPath, insertSorted, lmbOf, lookupMsg, MSGS_DIR, removeSorted, selectMsgBlock, type Ctx, type MsgBlock, type StoreProc } from './state.js';
+
+/** `compactMinimum` (L340): inline compaction only for blocks over 2 MB. */
+export const COMPACT_MINIMUM_BYTES = 2 * 1024 * 1024;
 
 type Fs = Draft<StoreProc>;
 
@@ -45,6 +48,9 @@ export function removeMsg(ctx: Ctx, fs: Fs, seq: number, viaLimits: boolean): bo
     }
   } else if (!isEmpty) {
     insertSorted(mb.dmap, seq);
+    // Inline compaction (L3946, `shouldCompactInline` L4009): a non-last block over 2 MB that is
+    // at least half reclaimable is rewritten at once (`mb.compact()` = compactWithFloor(0)).
+    if (mb.index !== fs.lmbIndex && mb.rbytes > COMPACT_MINIMUM_BYTES && mb.bytes * 2 < mb.rbytes) compactWithFloor(ctx, mb, 0, null);
   }
 
   if (isEmpty) {

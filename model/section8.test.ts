@@ -199,3 +199,22 @@ describe('checkPending at restore', () => {
     expect(r.ops.map(fmtOp)).toEqual(['truncate obs/C/o.dat to 0 (flushLoop)', expect.stringMatching(/^write obs\/C\/o\.dat @0 o\.dat \d+B \(flushLoop\)$/)]);
   });
 });
+
+describe('inline compaction (removeMsg L3946, shouldCompactInline L4009)', () => {
+  it('an interior removal in a non-last block over 2 MB that is at least half reclaimable rewrites it before the tombstone', () => {
+    // 800033-byte records (22 + 3 + 800000 + 8): five fill a 4 MB block, the sixth rolls.
+    const s = new Sim({ retention: 'limits', blockSizeBytes: 4 * 1024 * 1024 });
+    s.do({ type: 'start' });
+    s.do({ type: 'store', subject: 'foo', payloadBytes: 800_000, count: 6 });
+    s.do({ type: 'remove', from: 2, to: 3 }); // bytes 3 x 800033: 2 x 2400099 > 4000165, no compaction
+    const r = s.do({ type: 'remove', from: 4, to: 4 }); // bytes 1600066: 2 x 1600066 < 4000165
+    expect(r.ops.map(fmtOp)).toEqual([
+      'create msgs/1.new (compactWithFloor)',
+      'write msgs/1.new @0 msg#1 800033B (compactWithFloor)',
+      'write msgs/1.new @800033 msg#5 800033B (compactWithFloor)',
+      'rename msgs/1.new msgs/1.blk (compactWithFloor)',
+      'write msgs/2.blk @800093 tomb#4 30B (writeTombstone)', // after message 6 and tombstones 2, 3
+    ]);
+    expect(s.files().find((f) => f.path === 'msgs/1.blk')?.bytes).toBe(1_600_066);
+  });
+});
