@@ -49,6 +49,8 @@ export interface FsView {
   readonly entries: Readonly<Record<string, number>>;
   /** inode number -> content */
   readonly inodes: Readonly<Record<number, readonly Segment[]>>;
+  /** inode number -> size in bytes, kept for the page cache only (so an append costs O(1)); derived from `inodes`. */
+  readonly sizes?: Readonly<Record<number, number>>;
 }
 
 export type FileOp =
@@ -105,7 +107,7 @@ export type PowerLossKeep =
   | { readonly kind: 'subset'; readonly opIds: readonly number[]; readonly partial?: readonly PartialWrite[] }; // exactly these, and parts of these writes
 
 export function emptyDisk(): Disk {
-  return { cache: { entries: {}, inodes: {} }, durable: { entries: {}, inodes: {} }, inFlight: [], nextInode: 1, nextOpId: 1 };
+  return { cache: { entries: {}, inodes: {}, sizes: {} }, durable: { entries: {}, inodes: {} }, inFlight: [], nextInode: 1, nextOpId: 1 };
 }
 
 export function dirname(path: string): string {
@@ -250,16 +252,26 @@ export function applyToView(view: Draft<FsView> | { entries: Record<string, numb
 }
 
 function applyOp(view: Draft<FsView>, op: FileOp): void {
+  const sizes = view.sizes;
   switch (op.type) {
     case 'create':
       view.entries[op.path] = op.inode;
       if (!(op.inode in view.inodes)) view.inodes[op.inode] = [];
+      if (sizes && sizes[op.inode] === undefined) sizes[op.inode] = 0;
       return;
-    case 'write':
-      view.inodes[op.inode] = writeContent(view.inodes[op.inode] ?? [], op.offsetBytes, op.segment) as Draft<Segment>[];
+    case 'write': {
+      const content = view.inodes[op.inode];
+      const size = content ? (sizes?.[op.inode] ?? contentBytes(content as readonly Segment[])) : 0;
+      // An append at the end: push (rewriting the whole list would make long files quadratic).
+      if (content && op.offsetBytes === size && isDraft(content)) content.push(op.segment as Draft<Segment>);
+      else if (content && op.offsetBytes === size) view.inodes[op.inode] = [...content, op.segment] as Draft<Segment>[];
+      else view.inodes[op.inode] = writeContent(content ?? [], op.offsetBytes, op.segment) as Draft<Segment>[];
+      if (sizes) sizes[op.inode] = Math.max(size, op.offsetBytes + op.segment.bytes);
       return;
+    }
     case 'truncate':
       view.inodes[op.inode] = truncateContent(view.inodes[op.inode] ?? [], op.sizeBytes) as Draft<Segment>[];
+      if (sizes) sizes[op.inode] = op.sizeBytes;
       return;
     case 'unlink':
       if (view.entries[op.path] === op.inode) delete view.entries[op.path];
@@ -301,7 +313,6 @@ function opPaths(op: FileOp): readonly string[] {
  * the views `survivingView` computes are unchanged). What is left in flight stays small.
  */
 function fold(disk: Draft<Disk>): void {
-  if (!disk.inFlight.some((o) => o.forced)) return;
   const blockedInodes = new Set<number>();
   const blockedPaths = new Set<string>();
   const keep: Draft<InFlightOp>[] = [];
@@ -322,8 +333,15 @@ function fold(disk: Draft<Disk>): void {
 }
 
 /** Force the in-flight operations `pick` selects (they will survive any power loss). */
-function forceWhere(disk: Draft<Disk>, pick: (o: InFlightOp) => boolean): void {
-  for (const o of disk.inFlight) if (!o.forced && pick(o as InFlightOp)) o.forced = true;
+function forceWhere(disk: Draft<Disk>, pick: (o: InFlightOp) => boolean): boolean {
+  let any = false;
+  for (const o of disk.inFlight) {
+    if (!o.forced && pick(o as InFlightOp)) {
+      o.forced = true;
+      any = true;
+    }
+  }
+  return any;
 }
 
 /** Whether the in-flight operations on an inode hold metadata not yet committed. */
@@ -336,10 +354,10 @@ function hasUncommittedMetadata(disk: Draft<Disk>, inode: number): boolean {
  * forced; on a journalling file system, if the file had uncommitted metadata, the commit
  * forces every journalled operation issued before, on any file (ext4_sync_file, xfs_file_fsync).
  */
-function fsyncInode(disk: Draft<Disk>, fs: FileSystemProfile, inode: number): void {
+function fsyncInode(disk: Draft<Disk>, fs: FileSystemProfile, inode: number): boolean {
   const commit = fs.fsyncCommitsJournal && hasUncommittedMetadata(disk, inode);
   // POSIX (no journal): the file's directory entry still needs fsync of its directory.
-  forceWhere(disk, (o) => (isDataOp(o.op) && o.op.inode === inode) || (commit && o.journal));
+  return forceWhere(disk, (o) => (isDataOp(o.op) && o.op.inode === inode) || (commit && o.journal));
 }
 
 /** How an operation joins the disk under a profile: journalled, forced at once, or plain. */
@@ -352,11 +370,14 @@ function classify(disk: Draft<Disk>, fs: FileSystemProfile, op: FileOp): { journ
   if (op.type === 'write' && fs.truncateRewriteFlush === 'next-commit') {
     // auto_da_alloc: a rewrite after a truncate to 0 of the same file is flushed at close and
     // committed with the next transaction: it joins the journal order.
-    const mine = disk.inFlight.filter((o) => opInode(o.op as FileOp) === op.inode);
-    let t = mine.length - 1;
-    while (t >= 0 && mine[t]!.op.type === 'write' && mine[t]!.journal) t--;
-    const last = t >= 0 ? mine[t]!.op : null;
-    if (last && last.type === 'truncate' && last.sizeBytes === 0) return { journal: true, forced: false };
+    // Walk back over this file's in-flight operations: journalled rewrite writes, then a truncate to 0?
+    for (let i = disk.inFlight.length - 1; i >= 0; i--) {
+      const o = disk.inFlight[i]!;
+      if (opInode(o.op as FileOp) !== op.inode) continue;
+      if (o.op.type === 'write' && o.journal) continue;
+      if (o.op.type === 'truncate' && o.op.sizeBytes === 0) return { journal: true, forced: false };
+      break;
+    }
   }
   return { journal: false, forced: false };
 }
@@ -368,28 +389,30 @@ function classify(disk: Draft<Disk>, fs: FileSystemProfile, op: FileOp): { journ
 export function issueOp(disk: Draft<Disk>, fs: FileSystemProfile, op: FileOp, atMs: number): IssuedOp {
   const issued: IssuedOp = { id: disk.nextOpId, atMs, op };
   disk.nextOpId += 1;
-  const sizeBefore = op.type === 'write' ? contentBytes(disk.cache.inodes[op.inode] ?? []) : 0;
+  const sizeBefore = op.type === 'write' ? (disk.cache.sizes?.[op.inode] ?? contentBytes(disk.cache.inodes[op.inode] ?? [])) : 0;
   if (op.type === 'rename' && fs.renameReplaceFlush && disk.cache.entries[op.to] !== undefined) {
     // auto_da_alloc: a rename over an existing file flushes the renamed file's data first.
     for (const o of disk.inFlight) if (!o.forced && o.op.type === 'write' && o.op.inode === op.inode) o.journal = true;
   }
   applyToView(disk.cache, op);
+  let forcedAny = false;
   switch (op.type) {
     case 'fsync':
-      fsyncInode(disk, fs, op.inode);
+      forcedAny = fsyncInode(disk, fs, op.inode);
       break;
     case 'fsyncDir':
-      if (fs.fsyncDir === 'journal') forceWhere(disk, (o) => o.journal);
-      else if (fs.fsyncDir === 'entries') forceWhere(disk, (o) => isNamespaceOp(o.op) && opDir(o.op) === op.dir);
+      if (fs.fsyncDir === 'journal') forcedAny = forceWhere(disk, (o) => o.journal);
+      else if (fs.fsyncDir === 'entries') forcedAny = forceWhere(disk, (o) => isNamespaceOp(o.op) && opDir(o.op) === op.dir);
       break;
     default: {
       const { journal, forced } = classify(disk, fs, op);
       const extendsFile = op.type === 'write' && op.offsetBytes + op.segment.bytes > sizeBefore;
       disk.inFlight.push({ ...issued, journal, extends: extendsFile, forced } as Draft<InFlightOp>);
-      if (op.type === 'write' && op.osync) fsyncInode(disk, fs, op.inode);
+      forcedAny = forced;
+      if (op.type === 'write' && op.osync) forcedAny = fsyncInode(disk, fs, op.inode) || forcedAny;
     }
   }
-  fold(disk);
+  if (forcedAny) fold(disk);
   return issued;
 }
 
@@ -401,8 +424,11 @@ export function tick(disk: Draft<Disk>, fs: FileSystemProfile, nowMs: number): v
   const commitMs = fs.journalCommitMs;
   const dataMs = fs.dataWritebackMs;
   if (commitMs === null && dataMs === null) return;
-  forceWhere(disk, (o) => (o.journal ? commitMs !== null && o.atMs + commitMs <= nowMs : dataMs !== null && o.atMs + dataMs <= nowMs));
-  fold(disk);
+  // In-flight operations are in issue order, so in time order: when even the oldest is too
+  // young for the shorter deadline, nothing is due (and the list is not walked).
+  const head = disk.inFlight[0];
+  if (!head || head.atMs + Math.min(commitMs ?? Infinity, dataMs ?? Infinity) > nowMs) return;
+  if (forceWhere(disk, (o) => (o.journal ? commitMs !== null && o.atMs + commitMs <= nowMs : dataMs !== null && o.atMs + dataMs <= nowMs))) fold(disk);
 }
 
 /** The next instants at which time alone forces something: a journal commit, a data writeback. */
@@ -419,8 +445,7 @@ export function nextForcedMs(disk: Disk, fs: FileSystemProfile): { commitMs: num
 
 /** Everything in flight becomes durable (sync(1)). */
 export function syncAll(disk: Draft<Disk>): void {
-  forceWhere(disk, () => true);
-  fold(disk);
+  if (forceWhere(disk, () => true)) fold(disk);
 }
 
 /** The in-flight operations that are not forced: what a power-loss choice chooses among. */
@@ -509,26 +534,37 @@ export function pruneView(view: FsView): FsView {
 export function powerLoss(disk: Draft<Disk>, fates: ReadonlyMap<number, OpFate>): void {
   const view = survivingView(plain(disk as Disk), fates);
   disk.durable = structuredClone(view) as Draft<FsView>;
-  disk.cache = structuredClone(view) as Draft<FsView>;
+  const sizes: Record<number, number> = {};
+  for (const key of Object.keys(view.inodes)) sizes[Number(key)] = contentBytes(view.inodes[Number(key)]!);
+  disk.cache = structuredClone({ ...view, sizes }) as Draft<FsView>;
   disk.inFlight = [];
 }
 
 /** Drop inodes nothing can reach any more, so equal disks compare equal. */
 export function collectGarbage(disk: Draft<Disk>): void {
+  const unreachable = (view: Draft<FsView>) => {
+    const live = new Set(Object.values(view.entries));
+    return Object.keys(view.inodes).map(Number).filter((inode) => !live.has(inode));
+  };
+  for (const inode of unreachable(disk.cache)) {
+    delete disk.cache.inodes[inode];
+    if (disk.cache.sizes) delete disk.cache.sizes[inode];
+  }
+  const candidates = unreachable(disk.durable);
+  if (candidates.length === 0) return; // the common case: the in-flight list is not walked
   const inFlightInodes = new Set<number>();
   for (const { op } of disk.inFlight) if ('inode' in op) inFlightInodes.add(op.inode);
-  const prune = (view: Draft<FsView>, alsoKeep: Set<number>) => {
-    const live = new Set(Object.values(view.entries));
-    for (const key of Object.keys(view.inodes)) {
-      const inode = Number(key);
-      if (!live.has(inode) && !alsoKeep.has(inode)) delete view.inodes[inode];
-    }
-  };
-  prune(disk.cache, new Set());
-  prune(disk.durable, inFlightInodes);
+  for (const inode of candidates) if (!inFlightInodes.has(inode)) delete disk.durable.inodes[inode];
 }
 
 // ---- Reading a view ---------------------------------------------------------------------
+
+/** A file's size in a view (O(1) in the page cache). */
+export function fileSize(view: FsView, path: string): number | undefined {
+  const inode = view.entries[path];
+  if (inode === undefined) return undefined;
+  return view.sizes?.[inode] ?? contentBytes(view.inodes[inode] ?? []);
+}
 
 export function fileContent(view: FsView, path: string): readonly Segment[] | undefined {
   const inode = view.entries[path];

@@ -5,7 +5,7 @@
  * (N+1)th operation is never issued; the process dies instead.
  */
 import type { Draft } from 'immer';
-import { contentBytes, dirname, fileContent, issueOp, type Disk, type FileOp } from './disk.js';
+import { dirname, fileContent, fileSize, issueOp, type Disk, type FileOp } from './disk.js';
 import type { FileSystemProfile } from './filesystems.js';
 import type { Segment } from './records.js';
 
@@ -87,8 +87,7 @@ export class Io {
   }
 
   size(path: string): number | undefined {
-    const content = this.read(path);
-    return content === undefined ? undefined : contentBytes(content);
+    return fileSize(this.disk.cache as Disk['cache'], path);
   }
 
   /** Names of the files directly in `dir`, sorted. */

@@ -20,6 +20,10 @@
  *   `rebuildStateLocked`), so LastSeq came back lower than a tombstone on disk says.
  * - `stale-index`: at the restart recovery trusted index.db (its happy path, or the prior
  *   LastSeq it carries over) and index.db's LastSeq was below the stream's LastSeq before the crash.
+ * - `truncated-tail`: at the restart recovery truncated a block at a bad record (an append that
+ *   came back as zeros or torn) and came back below a sequence a forced record held: v2.10.22's
+ *   `rebuildStateLocked` returns at the bad record, before a tombstone-only block takes its range
+ *   from its tombstone, so the block is deleted as empty.
  * - `unsynced-data`: the power loss lost a message record (or its block's create) above the
  *   recovered LastSeq that was never forced, and recovery kept every sequence a forced record
  *   held: loss the sync policy allows (every 2 min without `sync: always`). Still reported, as
@@ -33,7 +37,7 @@ import type { Segment } from '../model/records.js';
 import { INDEX_DB_PATH, scanBlockIndex, type ModelState } from '../model/state.js';
 import { initialState, step, type ModelEvent, type StepResult } from '../model/step.js';
 
-export const CAUSES = ['removal-window', 'empty-block', 'tombstone-rule', 'stale-index', 'unsynced-data', 'other'] as const;
+export const CAUSES = ['removal-window', 'empty-block', 'tombstone-rule', 'stale-index', 'truncated-tail', 'unsynced-data', 'other'] as const;
 export type Cause = (typeof CAUSES)[number];
 
 /** One line per cause, for reports and docs. */
@@ -42,6 +46,7 @@ export const CAUSE_DEFINITIONS: Readonly<Record<Cause, string>> = {
   'empty-block': 'the power loss kept the unlink and the new block but lost its tombstone: the new block survives empty (#6881)',
   'tombstone-rule': 'recovery took a tombstone-only block\'s range from a tombstone below its highest one (the 2.10.x minimum rule)',
   'stale-index': 'recovery trusted index.db whose LastSeq was below the stream\'s LastSeq before the crash',
+  'truncated-tail': 'recovery truncated a block at a bad record (a zero-filled or torn append) and lost a sequence a forced record held: rebuildStateLocked returns before its tombstone rule',
   'unsynced-data': 'the power loss lost message records that were never fsynced, and recovery kept everything that was: loss the sync policy allows',
   other: 'none of the above',
 };
@@ -204,6 +209,11 @@ export function classifyCause(x: CauseInput): Cause {
     const beforeCrash = crash.killStep ?? crash.powerLoss!;
     const s = observe(stateBefore(x, beforeCrash)).stream;
     if (staleIndexAt(x, r, s ? s.lastSeq : null)) return 'stale-index';
+  }
+  if (crash?.powerLoss !== null && crash?.powerLoss !== undefined && r !== null) {
+    const truncated = x.results[r]!.ops.some((p) => p.op.type === 'truncate' && p.fn === 'rebuildStateLocked');
+    const back = observe(x.results[r]!.state).stream;
+    if (truncated && back && back.lastSeq < durableHighWater(x, crash.powerLoss)) return 'truncated-tail';
   }
   if (crash?.powerLoss !== null && crash?.powerLoss !== undefined && unsyncedDataAt(x, crash.powerLoss, r)) return 'unsynced-data';
   return 'other';

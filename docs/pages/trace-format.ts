@@ -52,6 +52,7 @@ const VIOLATION: Doc<TraceViolation> = {
   property: 'The property id (see [the properties](invariants.md)).',
   message: 'What broke, in one line.',
   step: `Index into ${code('steps')} of the step after which the property failed.`,
+  cause: `Why, when the search classified it: ${code('removal-window')}, ${code('empty-block')}, ${code('tombstone-rule')}, ${code('stale-index')}, ${code('truncated-tail')}, ${code('unsynced-data')} or ${code('other')} (see [the crash models](crash-models.md#causes)).`,
 };
 
 const STEP: Doc<TraceStep> = {
