@@ -6,12 +6,12 @@
  * that profile with *every* crash choice its own file operations allow at the same points
  * (every kill point of the event the crash interrupted, and every power-loss outcome the file
  * system allows there), and the property is judged on each run. `violated` means some choice
- * still breaks it (with the cause of the first such run, in a fixed enumeration order);
+ * still breaks it (every cause found is kept; the reported one is the first in CAUSES order);
  * `holds` that none does; `vacuous` that no run reached the property's precondition.
  */
 import { EventError, type ModelEvent } from '../model/step.js';
 import { exploredConfig, powerLossChoices, type CrashModel, type ExploreBounds } from './alphabet.js';
-import { classifyRun, type Cause } from './causes.js';
+import { CAUSES, classifyRun, type Cause } from './causes.js';
 import type { Verdict } from './explore.js';
 import { PROPERTY_IDS, type PropertyId } from './invariants.js';
 import { rootNode, runAction, type Action, type SearchContext, type SearchNode } from './runner.js';
@@ -63,15 +63,18 @@ export function clientWorkload(events: readonly ModelEvent[]): WorkloadStep[] {
 
 interface PropertyOutcome {
   reached: boolean;
-  /** The first violating run's events and the index of the failing event. */
-  first: { events: readonly ModelEvent[]; failedAt: number } | null;
+  /** The first violating run of each cause: its events and the index of the failing event. */
+  byCause: Map<Cause, { events: readonly ModelEvent[]; failedAt: number }>;
 }
 
 /** Rerun `workload` under `profile` with every crash choice, judging every property. */
 /** A property's verdict on a rerun; with `violated`, the first violating run (its events, and the failing event's index). */
 export interface RerunVerdict {
   readonly verdict: Verdict;
+  /** With `violated`: the first of `causes` in CAUSES order (the removal causes first). */
   readonly cause: Cause | null;
+  /** Every cause some crash choice breaks the property with, in CAUSES order. */
+  readonly causes: readonly Cause[];
   readonly witness?: { readonly events: readonly ModelEvent[]; readonly failedAt: number };
 }
 
@@ -79,7 +82,8 @@ export function rerunWorkload(workload: readonly WorkloadStep[], profile: string
   const ctx: SearchContext = { profile, crash, bounds: { ...bounds, maxCrashes: Number.MAX_SAFE_INTEGER }, properties: PROPERTY_IDS, coverage: {}, reached: {} };
   /** For steps that only measure (the operation count, the disk after a kill point): judges nothing. */
   const quiet: SearchContext = { ...ctx, properties: [], reached: {} };
-  const outcome = Object.fromEntries(PROPERTY_IDS.map((p) => [p, { reached: false, first: null }])) as Record<PropertyId, PropertyOutcome>;
+  const outcome = Object.fromEntries(PROPERTY_IDS.map((p) => [p, { reached: false, byCause: new Map() }])) as Record<PropertyId, PropertyOutcome>;
+  const config = exploredConfig(bounds, crash);
 
   const visit = (i: number, node: SearchNode, path: readonly ModelEvent[]): void => {
     if (i === workload.length) return;
@@ -117,21 +121,23 @@ export function rerunWorkload(workload: readonly WorkloadStep[], profile: string
       }
       const events = [...path, ...action.events];
       for (const v of t.violations) {
+        const failedAt = path.length + v.eventOffset;
+        const cause = classifyRun(config, profile, events, failedAt);
         const o = outcome[v.property];
-        if (!o.first) o.first = { events, failedAt: path.length + v.eventOffset };
+        if (!o.byCause.has(cause)) o.byCause.set(cause, { events, failedAt });
       }
       visit(i + 1, t.node, events);
     }
   };
   visit(0, rootNode(ctx), []);
 
-  const config = exploredConfig(bounds, crash);
   const result = {} as Record<PropertyId, RerunVerdict>;
   for (const p of PROPERTY_IDS) {
     const o = outcome[p];
     const reached = (ctx.reached[p] ?? 0) > 0;
-    if (o.first) result[p] = { verdict: 'violated', cause: classifyRun(config, profile, o.first.events, o.first.failedAt), witness: o.first };
-    else result[p] = { verdict: reached ? 'holds' : 'vacuous', cause: null };
+    const causes = CAUSES.filter((c) => o.byCause.has(c));
+    if (causes.length > 0) result[p] = { verdict: 'violated', cause: causes[0]!, causes, witness: o.byCause.get(causes[0]!)! };
+    else result[p] = { verdict: reached ? 'holds' : 'vacuous', cause: null, causes: [] };
   }
   return result;
 }
