@@ -15,6 +15,9 @@ import { REPLAY_FLAGS, REPLAY_USAGE, runReplayCommand } from './replay.js';
 import { DIAGRAM_SUMMARY, DIAGRAM_USAGE, runDiagramCommand } from './diagram.js';
 import { TraceError } from '../traces/validate.js';
 import { formatProfiles, listProfiles } from './profiles.js';
+import { IMAGE_USAGE, runImageCommand } from './image.js';
+import { CONFIRM_USAGE, runConfirmCommand } from './confirm.js';
+import { CONFORMANCE_REAL_USAGE, runConformanceRealCommand } from './conformance-real.js';
 
 const SCENARIO_FLAGS = {
   profile: { kind: 'string', help: 'server version profile', default: DEFAULT_PROFILE },
@@ -65,6 +68,21 @@ const COMMANDS: Record<string, Command> = {
     summary: DIAGRAM_SUMMARY,
     usage: DIAGRAM_USAGE,
     run: (argv) => runDiagramCommand(argv),
+  },
+  image: {
+    summary: "write the model's disk after a step of a trace as a real nats-server store directory",
+    usage: IMAGE_USAGE,
+    run: (argv) => runImageCommand(argv, getProfileName),
+  },
+  confirm: {
+    summary: 'start a real nats-server on the crash image of a trace and compare it with the model (exit 0 agree, 1 disagree)',
+    usage: CONFIRM_USAGE,
+    run: (argv) => runConfirmCommand(argv, getProfileName),
+  },
+  'conformance-real': {
+    summary: 'the differential suite: crash images of scenarios, the corpus and sampled search states on real nats-server binaries (npm run conformance:real)',
+    usage: CONFORMANCE_REAL_USAGE,
+    run: (argv) => runConformanceRealCommand(argv, getProfileName),
   },
   scenario: {
     summary: 'replay a scenario file against the model',

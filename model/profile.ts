@@ -150,6 +150,13 @@ export interface ProfileFlags {
    * v2.14.0 consumer.go L1308, L6089).
    */
   readonly reconcileConsumerAtStart: boolean;
+  /**
+   * `fullStateVersion`, the index.db format `_writeFullState` writes (filestore.go L7841 at
+   * v2.10.22): 1 in 2.10.x, 2 from 2.11.0 (per-block ttls), 3 from 2.12.0 (schedules), 4 from
+   * 2.14.0 (lblk always). Only crash images (traces/image) read it: the model's recovery
+   * paths do not depend on the format version.
+   */
+  readonly indexDbVersion: 1 | 2 | 3 | 4;
 
   // ---- Proposed fixes (the project's own; in no release: every release has them off) ----
   /**
@@ -222,6 +229,7 @@ export const FLAG_DOCS: readonly FlagDoc[] = [
   { flag: 'updateAcksBumpsDelivered', prs: ['#5528', '#6566'], models: 'consumerFileStore.UpdateAcks: Delivered.Stream = sseq+1 for an ack past it', valuePrs: { true: ['#5528'], false: ['#6566'] } },
   { flag: 'atomicConsumerStateWrite', prs: ['#7388'], models: 'writeAtomically: o.dat via o.dat.tmp and rename' },
   { flag: 'reconcileConsumerAtStart', prs: ['#7692'], models: 'addConsumerWithAssignment: R1 consumer ahead of the stream reconciled at start' },
+  { flag: 'indexDbVersion', prs: [], models: '_writeFullState: the index.db format version crash images encode (1 in 2.10, 2 in 2.11, 3 in 2.12, 4 in 2.14)' },
   { flag: 'fsyncNewLmbBeforeUnlink', prs: [], models: 'proposed fix atomic-lmb-rotation: fs.removeMsgBlock fsyncs the new lmb (with its LastSeq tombstone) before unlinking the old one' },
   { flag: 'fsyncMsgsDirBeforeUnlink', prs: [], models: 'proposed fix atomic-lmb-rotation-dirsync: and fsyncs msgs/ before the unlink' },
   { flag: 'durableIndexBeforeUnlink', prs: [], models: 'proposed fix index-before-unlink: index.db written durably (tmp, fsync, rename, directory fsync) before any block is unlinked' },
@@ -261,6 +269,7 @@ const V2_10_22: Profile = {
   updateAcksBumpsDelivered: true,
   atomicConsumerStateWrite: false,
   reconcileConsumerAtStart: false,
+  indexDbVersion: 1,
   fsyncNewLmbBeforeUnlink: false,
   fsyncMsgsDirBeforeUnlink: false,
   durableIndexBeforeUnlink: false,
@@ -320,6 +329,7 @@ const V2_11_4: Profile = {
   ],
   priorLastSeqReuse: 'always',
   updateAcksBumpsDelivered: false,
+  indexDbVersion: 2,
 };
 
 const V2_11_11: Profile = {
@@ -352,6 +362,7 @@ const V2_12_5: Profile = {
     'index.db format version 3 (schedules count; sizes stay version 1)',
   ],
   priorLastSeqReuse: 'alwaysWithTombstone',
+  indexDbVersion: 3,
 };
 
 const V2_14_0: Profile = {
@@ -366,6 +377,7 @@ const V2_14_0: Profile = {
   ],
   keepBlocksWithPriorTombstones: true,
   reconcileConsumerAtStart: true,
+  indexDbVersion: 4,
 };
 
 const V2_14_5: Profile = {

@@ -4,7 +4,7 @@
  * timers that fired, and whether the process died. Pure: no I/O, no clock, no randomness.
  * Scenarios, search, properties and diagrams all read this one result.
  */
-import { produce, type Draft } from 'immer';
+import { current, isDraft, produce, type Draft } from 'immer';
 import { assert } from './assert.js';
 import { newMsgBlockForWrite, skipMsg, storeMsg } from './blocks.js';
 import type { StoreConfig } from './config.js';
@@ -17,6 +17,7 @@ import { Io, KillSignal, type PerformedOp } from './io.js';
 import { getProfile } from './profile.js';
 import { advanceStreamToConsumers } from './streamadvance.js';
 import { newStoreProc, openFileStore } from './recovery.js';
+import type { Segment } from './records.js';
 import { assertStoreInvariants, removeMsg } from './removal.js';
 import { syncBlocks } from './sync.js';
 import { consumerStatePath, type Ctx, type ModelState, type Proc } from './state.js';
@@ -300,7 +301,8 @@ function applyFileEdit(ctx: Ctx, event: Extract<ModelEvent, { type: 'deleteFile'
       return;
     case 'copyFile': {
       mustExist(event.from);
-      const content = io.read(event.from) ?? [];
+      // Plain copies, not the draft's proxies: the recorded operations outlive this step.
+      const content = (io.read(event.from) ?? []).map((seg): Segment => (isDraft(seg) ? (current(seg as Draft<Segment>) as Segment) : seg));
       if (io.exists(event.to)) io.truncate(event.to, 0, OPERATOR);
       else io.create(event.to, OPERATOR);
       let offset = 0;
