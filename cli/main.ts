@@ -14,10 +14,10 @@ import { MATRIX_FLAGS, MATRIX_USAGE, runMatrixCommand } from './matrix.js';
 import { REPLAY_FLAGS, REPLAY_USAGE, runReplayCommand } from './replay.js';
 import { DIAGRAM_SUMMARY, DIAGRAM_USAGE, runDiagramCommand } from './diagram.js';
 import { TraceError } from '../traces/validate.js';
-import { formatProfiles, listProfiles } from './profiles.js';
 import { IMAGE_USAGE, runImageCommand } from './image.js';
 import { CONFIRM_USAGE, runConfirmCommand } from './confirm.js';
 import { CONFORMANCE_REAL_USAGE, runConformanceRealCommand } from './conformance-real.js';
+import { formatProfiles, listProfiles } from './profiles.js';
 
 const SCENARIO_FLAGS = {
   profile: { kind: 'string', help: 'server version profile', default: DEFAULT_PROFILE },

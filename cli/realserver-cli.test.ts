@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
-const SEED = 'traces/corpus/kill_stream-not-behind-consumer.json';
+const SEED = 'traces/examples/seed-kill-6-events.json';
 const tmp = mkdtempSync(join(tmpdir(), 'fsmodel-real-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

@@ -150,14 +150,6 @@ export interface ProfileFlags {
    * v2.14.0 consumer.go L1308, L6089).
    */
   readonly reconcileConsumerAtStart: boolean;
-  /**
-   * `fullStateVersion`, the index.db format `_writeFullState` writes (filestore.go L7841 at
-   * v2.10.22): 1 in 2.10.x, 2 from 2.11.0 (per-block ttls), 3 from 2.12.0 (schedules), 4 from
-   * 2.14.0 (lblk always). Only crash images (traces/image) read it: the model's recovery
-   * paths do not depend on the format version.
-   */
-  readonly indexDbVersion: 1 | 2 | 3 | 4;
-
   // ---- Proposed fixes (the project's own; in no release: every release has them off) ----
   /**
    * `fs.removeMsgBlock` of the lmb with `createThenUnlink`: fsync the new block after its
@@ -206,6 +198,13 @@ export interface Profile extends ProfileFlags {
   readonly description: string;
   /** Release behaviour the model does not cover, each with its PR and why it is out of scope. */
   readonly outOfScope: readonly string[];
+  /**
+   * `fullStateVersion`, the index.db format `_writeFullState` writes (filestore.go L7841 at
+   * v2.10.22; L11763 at v2.14.5): 1 in 2.10.x, 2 from 2.11.0 (per-block ttls), 3 from 2.12.0
+   * (schedules), 4 from 2.14.0 (lblk always). Crash images (traces/image) encode index.db in
+   * it; the model's own index.db sizes are those of version 1.
+   */
+  readonly indexDbVersion: 1 | 2 | 3 | 4;
 }
 
 /** Every flag with the PRs behind it, in table order (what `profiles` prints). */
@@ -229,7 +228,6 @@ export const FLAG_DOCS: readonly FlagDoc[] = [
   { flag: 'updateAcksBumpsDelivered', prs: ['#5528', '#6566'], models: 'consumerFileStore.UpdateAcks: Delivered.Stream = sseq+1 for an ack past it', valuePrs: { true: ['#5528'], false: ['#6566'] } },
   { flag: 'atomicConsumerStateWrite', prs: ['#7388'], models: 'writeAtomically: o.dat via o.dat.tmp and rename' },
   { flag: 'reconcileConsumerAtStart', prs: ['#7692'], models: 'addConsumerWithAssignment: R1 consumer ahead of the stream reconciled at start' },
-  { flag: 'indexDbVersion', prs: [], models: '_writeFullState: the index.db format version crash images encode (1 in 2.10, 2 in 2.11, 3 in 2.12, 4 in 2.14)' },
   { flag: 'fsyncNewLmbBeforeUnlink', prs: [], models: 'proposed fix atomic-lmb-rotation: fs.removeMsgBlock fsyncs the new lmb (with its LastSeq tombstone) before unlinking the old one' },
   { flag: 'fsyncMsgsDirBeforeUnlink', prs: [], models: 'proposed fix atomic-lmb-rotation-dirsync: and fsyncs msgs/ before the unlink' },
   { flag: 'durableIndexBeforeUnlink', prs: [], models: 'proposed fix index-before-unlink: index.db written durably (tmp, fsync, rename, directory fsync) before any block is unlinked' },
@@ -248,6 +246,7 @@ const COMMON_OUT_OF_SCOPE = [
 
 const V2_10_22: Profile = {
   name: 'v2.10.22',
+  indexDbVersion: 1,
   description: 'nats-server v2.10.22 (240e9a41e, 2024-10-17): the WorkQueue reset-to-0 release',
   outOfScope: [...COMMON_OUT_OF_SCOPE],
   lmbRemovalOrder: 'unlinkThenCreate',
@@ -269,7 +268,6 @@ const V2_10_22: Profile = {
   updateAcksBumpsDelivered: true,
   atomicConsumerStateWrite: false,
   reconcileConsumerAtStart: false,
-  indexDbVersion: 1,
   fsyncNewLmbBeforeUnlink: false,
   fsyncMsgsDirBeforeUnlink: false,
   durableIndexBeforeUnlink: false,
@@ -321,6 +319,7 @@ const V2_10_28: Profile = {
 const V2_11_4: Profile = {
   ...V2_10_28,
   name: 'v2.11.4',
+  indexDbVersion: 2,
   description: 'nats-server v2.11.4: index.db LastSeq reused whenever higher (#6882), no UpdateAcks bump (#6566)',
   outOfScope: [
     ...V2_10_28.outOfScope,
@@ -329,7 +328,6 @@ const V2_11_4: Profile = {
   ],
   priorLastSeqReuse: 'always',
   updateAcksBumpsDelivered: false,
-  indexDbVersion: 2,
 };
 
 const V2_11_11: Profile = {
@@ -352,6 +350,7 @@ const V2_11_11: Profile = {
 const V2_12_5: Profile = {
   ...V2_11_11,
   name: 'v2.12.5',
+  indexDbVersion: 3,
   description: 'nats-server v2.12.5: a tombstone always records index.db\'s LastSeq when recovery is below it (#7782)',
   outOfScope: [
     ...V2_11_11.outOfScope,
@@ -362,12 +361,12 @@ const V2_12_5: Profile = {
     'index.db format version 3 (schedules count; sizes stay version 1)',
   ],
   priorLastSeqReuse: 'alwaysWithTombstone',
-  indexDbVersion: 3,
 };
 
 const V2_14_0: Profile = {
   ...V2_12_5,
   name: 'v2.14.0',
+  indexDbVersion: 4,
   description: 'nats-server v2.14.0: blocks with prior tombstones kept (#7387), R1 consumers reconciled to the stream at start (#7692)',
   outOfScope: [
     ...V2_12_5.outOfScope,
@@ -377,7 +376,6 @@ const V2_14_0: Profile = {
   ],
   keepBlocksWithPriorTombstones: true,
   reconcileConsumerAtStart: true,
-  indexDbVersion: 4,
 };
 
 const V2_14_5: Profile = {

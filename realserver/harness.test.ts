@@ -13,6 +13,10 @@ import { knownFor } from './known-disagreements.js';
 import { LiveRefusal, liveRun, realBlockSizeBytes } from './live.js';
 import { predictRestart, type RestartFields } from './prediction.js';
 
+const example = (f: string) => {
+  const t = loadTraceFile(join(import.meta.dirname, '..', 'traces', 'examples', f));
+  return runEvents(t.config, t.profile, t.steps.map((s) => s.event));
+};
 const corpus = (f: string) => {
   const t = loadTraceFile(join(import.meta.dirname, '..', 'traces', 'corpus', f));
   return runEvents(t.config, t.profile, t.steps.map((s) => s.event));
@@ -20,7 +24,7 @@ const corpus = (f: string) => {
 
 describe('the model\'s prediction for a crash image', () => {
   it('of the seed bug: LastSeq 0, C delivered 1, the probe only after AckWait (as v2.10.22 did)', () => {
-    const run = corpus('kill_stream-not-behind-consumer.json');
+    const run = example('seed-kill-6-events.json');
     const p = predictRestart(run, defaultImageStep(run), 'cache');
     expect(p.stream).toEqual({ firstSeq: 0, lastSeq: 0, msgs: 0, numDeleted: 1 });
     expect(p.consumers.C).toEqual({ delivered: { consumerSeq: 1, streamSeq: 1 }, ackFloor: { consumerSeq: 0, streamSeq: 0 } });
@@ -29,7 +33,7 @@ describe('the model\'s prediction for a crash image', () => {
   });
 
   it('of consumer-keeps-delivering: C at delivered 2, the probe never (as v2.10.22 did)', () => {
-    const run = corpus('kill_consumer-keeps-delivering.json');
+    const run = example('consumer-stuck-kill-9-events.json');
     const p = predictRestart(run, defaultImageStep(run), 'cache');
     expect(p.stream?.lastSeq).toBe(0);
     expect(p.consumers.C?.delivered.streamSeq).toBe(2);
@@ -61,7 +65,7 @@ describe('compareRestart', () => {
 
 describe('confirm --live', () => {
   it('refuses a kill between two file operations, and re-runs the model at the real block size', () => {
-    expect(() => liveRun(corpus('kill_stream-not-behind-consumer.json'))).toThrow(LiveRefusal);
+    expect(() => liveRun(example('seed-kill-6-events.json'))).toThrow(LiveRefusal);
     expect(() => liveRun(corpus('power-loss-ordered_stream-not-behind-consumer.json'))).toThrow(/killed between two file operations|no client action/);
     const t = loadTraceFile(join(import.meta.dirname, '..', 'traces', 'examples', 'live-wq-deliver-ack-kill.json'));
     const run = liveRun(runEvents(t.config, t.profile, t.steps.map((s) => s.event)));
