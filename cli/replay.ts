@@ -27,7 +27,7 @@ export function runReplayCommand(argv: readonly string[], profileName: (p: strin
   const ownProfile = override === undefined || override === trace.profile;
   if (result.divergence && ownProfile) {
     const d = result.divergence;
-    throw new UsageError(`${file}: replay diverges at step ${d.step} (${describeEvent(trace.steps[d.step]!.event)}): ${d.field} was ${d.expected}, now ${d.actual}`);
+    throw new UsageError(`${file}: replay diverges at step ${d.step} (${describeEvent(trace.steps[d.step - 1]!.event)}): ${d.field} was ${d.expected}, now ${d.actual}`);
   }
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({ file, profile: result.profile, steps: trace.steps.length, divergence: result.divergence, violation: result.violation }, null, 2)}\n`);
@@ -35,9 +35,9 @@ export function runReplayCommand(argv: readonly string[], profileName: (p: strin
   }
   const lines = [`replay ${file} (${trace.title}) under ${result.profile}: ${trace.steps.length} steps`];
   lines.push(result.divergence ? `observations diverge at step ${result.divergence.step}: ${result.divergence.field} was ${result.divergence.expected}, now ${result.divergence.actual}` : 'observations: identical to the recorded ones');
-  trace.steps.forEach((s, i) => lines.push(`  ${String(i + 1).padStart(2)}. ${describeEvent(s.event)}${trace.violation?.step === i ? '   <- recorded violation' : ''}`));
+  trace.steps.forEach((s, i) => lines.push(`  ${String(i + 1).padStart(2)}. ${describeEvent(s.event)}${trace.violation?.step === i + 1 ? '   <- recorded violation' : ''}`));
   const v = result.violation;
-  if (v) lines.push(v.stillViolated ? `violation: ${v.property} still fails, after event ${v.step! + 1}: ${v.message}` : `violation: ${v.property} no longer fails under ${result.profile}`);
+  if (v) lines.push(v.stillViolated ? `violation: ${v.property} still fails, after step ${v.step}: ${v.message}` : `violation: ${v.property} no longer fails under ${result.profile}`);
   if (flags.itf) lines.push(`ITF written to ${flags.itf}`);
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;

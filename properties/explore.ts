@@ -60,7 +60,7 @@ export function counterexampleTrace(req: Pick<ExploreRequest, 'profile' | 'crash
     profile: req.profile,
     origin: { kind: 'explore', mode: req.mode, crash: req.crash, seed, ...(path ? { path } : {}) },
     title: `${ce.property} violated at ${req.profile} under ${req.crash} (${req.mode} search)`,
-    violation: { property: ce.property, message: ce.message, step: ce.failedAt },
+    violation: { property: ce.property, message: ce.message, step: ce.failedAt + 1 }, // steps count from 1
     steps,
   });
 }

@@ -32,7 +32,7 @@ function seedTrace(): TraceFile {
     profile: DEFAULT_PROFILE,
     origin: { kind: 'scenario', name: scenario.name, source: scenario.source },
     title: scenario.name,
-    violation: { property: 'stream-not-behind-consumer', message: "consumer C delivered stream seq 2 but the stream's last seq is 0", step: starts[1]! },
+    violation: { property: 'stream-not-behind-consumer', message: "consumer C delivered stream seq 2 but the stream's last seq is 0", step: starts[1]! + 1 },
     steps,
   });
 }
@@ -55,9 +55,9 @@ describe('sequenceDiagram: the seed bug (kill between unlinking msgs/2.blk and c
   });
 
   it('draws the events and the file operations with the Go functions that issued them', () => {
-    expect(mmd).toContain('P->>FS: [6] store foo (seq 2)');
-    expect(mmd).toContain('FS->>C_C: [7] deliver seq 2');
-    expect(mmd).toContain('C_C->>FS: [9] ack 2');
+    expect(mmd).toContain('P->>FS: [7] store foo (seq 2)');
+    expect(mmd).toContain('FS->>C_C: [8] deliver seq 2');
+    expect(mmd).toContain('C_C->>FS: [10] ack 2');
     expect(mmd).toContain('FS->>PC: unlink msgs/2.blk (removeMsgBlock)');
     expect(mmd).toContain('PC->>D: fsync msgs/2.blk (syncBlocks)');
     expect(mmd).toContain('FS->>PC: write msgs/2.blk @30: msg seq 2 #quot;foo#quot;, 43 B (storeRawMsg)');
@@ -72,18 +72,18 @@ describe('sequenceDiagram: the seed bug (kill between unlinking msgs/2.blk and c
     expect(crash).toContain('FS--xPC: never happened: create msgs/3.blk (newMsgBlockForWrite)');
     expect(crash).toContain('FS--xPC: never happened: write msgs/3.blk @0: tombstone seq 2, 30 B (writeTombstone)');
     // The crash block closes before the recovery starts.
-    expect(crash.indexOf('\n  end\n')).toBeLessThan(crash.indexOf('[10] start'));
+    expect(crash.indexOf('\n  end\n')).toBeLessThan(crash.indexOf('[11] start'));
   });
 
   it('draws the recovery: what it found, its warnings as notes, and the state it came back with', () => {
-    expect(mmd).toContain('[10] start: recovery after the crash');
+    expect(mmd).toContain('[11] start: recovery after the crash');
     expect(mmd).toContain('the store finds: msgs/index.db 42 B, obs/C/o.dat 16 B, and no msg block file');
     expect(mmd).toContain('Note over FS,PC: ⚠ Filestore [TEST] Stream state detected prior state, could not locate msg block 2');
     expect(mmd).toContain('recovered stream: 0 msgs, seq 0..0 (before the crash: 1 msg, seq 2..2)<br/>consumer C: delivered 2, ack floor 1');
   });
 
   it('ends with the violation over all participants', () => {
-    expect(mmd.trimEnd()).toMatch(/rect rgb\(255, 240, 200\)\n\s+Note over P,D: ✗ stream-not-behind-consumer: consumer C delivered stream seq 2 but the stream's last seq is 0<br\/>\(after step 10\)\n\s+end$/);
+    expect(mmd.trimEnd()).toMatch(/rect rgb\(255, 240, 200\)\n\s+Note over P,D: ✗ stream-not-behind-consumer: consumer C delivered stream seq 2 but the stream's last seq is 0<br\/>\(after step 11\)\n\s+end$/);
   });
 
   it('is deterministic and free of Mermaid-hostile characters in labels', () => {
@@ -116,9 +116,9 @@ describe('sequenceDiagram: folding', () => {
   it('folds 20 stores into the first one and a note', () => {
     const trace = manualTrace('limits', [], [{ type: 'start' }, ...stores(20)]);
     const mmd = sequenceDiagram(trace);
-    expect(mmd).toContain('P->>FS: [1] store foo (seq 1)');
-    expect(mmd).toContain('… ×19 similar steps folded (steps 2–20)<br/>seq 2–20 · 19 writes<br/>then t=0 ms: stream 20 msgs, seq 1..20');
-    expect(mmd).not.toContain('[2] store');
+    expect(mmd).toContain('P->>FS: [2] store foo (seq 1)');
+    expect(mmd).toContain('… ×19 similar steps folded (steps 3–21)<br/>seq 2–20 · 19 writes<br/>then t=0 ms: stream 20 msgs, seq 1..20');
+    expect(mmd).not.toContain('[3] store');
     expect(mmd.match(/P->>FS/g)?.length).toBe(1);
   });
 
@@ -127,7 +127,7 @@ describe('sequenceDiagram: folding', () => {
     expect(three).not.toContain('folded');
     expect(three.match(/P->>FS/g)?.length).toBe(3);
     const four = sequenceDiagram(manualTrace('limits', [], [{ type: 'start' }, ...stores(4)]));
-    expect(four).toContain('… ×3 similar steps folded (steps 2–4)');
+    expect(four).toContain('… ×3 similar steps folded (steps 3–5)');
     const trace = manualTrace('limits', [], [{ type: 'start' }, ...stores(20)]);
     expect(sequenceDiagram(trace, { foldThreshold: 0 }).match(/P->>FS/g)?.length).toBe(20);
     expect(sequenceDiagram(trace, { foldThreshold: 25 }).match(/P->>FS/g)?.length).toBe(20);
@@ -136,8 +136,8 @@ describe('sequenceDiagram: folding', () => {
   it('never folds a crash, a restart or a step that logged', () => {
     const trace = manualTrace('limits', [], [{ type: 'start' }, ...stores(6), { type: 'store', subject: 'foo', payloadBytes: 10, killAfterFileOps: 0 }, { type: 'start' }]);
     const mmd = sequenceDiagram(trace);
-    expect(mmd).toContain('… ×5 similar steps folded (steps 2–6)');
-    expect(mmd).toContain('P->>FS: [7] store foo');
+    expect(mmd).toContain('… ×5 similar steps folded (steps 3–7)');
+    expect(mmd).toContain('P->>FS: [8] store foo');
     expect(mmd).toContain('💥 process killed after 0 of 1 file operations of this step');
     expect(mmd).toContain('FS--xPC: never happened: write msgs/1.blk @258: msg seq 7');
   });
@@ -154,8 +154,8 @@ describe('sequenceDiagram: other crashes and labels', () => {
     const trace = manualTrace('limits', ['my-c'], [{ type: 'start' }, { type: 'store', subject: 'a;b#<c>', payloadBytes: 1 }, { type: 'deliver', consumer: 'my-c' }]);
     const mmd = sequenceDiagram(trace);
     expect(mmd).toContain('participant C_my_c as Consumer my-c');
-    expect(mmd).toContain('P->>FS: [1] store a#59;b#35;#lt;c#gt; (seq 1)');
-    expect(mmd).toContain('FS->>C_my_c: [2] deliver seq 1');
+    expect(mmd).toContain('P->>FS: [2] store a#59;b#35;#lt;c#gt; (seq 1)');
+    expect(mmd).toContain('FS->>C_my_c: [3] deliver seq 1');
   });
 
   it('draws a power loss with what was kept and what was lost', () => {
@@ -167,7 +167,7 @@ describe('sequenceDiagram: other crashes and labels', () => {
       { type: 'powerLoss', keep: { kind: 'synced' } },
     ]);
     const mmd = sequenceDiagram(trace);
-    expect(mmd).toMatch(/rect rgb\(255, 220, 220\)\n\s+Note over FS,D: ⚡ \[4\] power lost \(t=120000 ms\): the disk keeps only what was durable/);
+    expect(mmd).toMatch(/rect rgb\(255, 220, 220\)\n\s+Note over FS,D: ⚡ \[5\] power lost \(t=120000 ms\): the disk keeps only what was durable/);
     expect(mmd).toContain('rolled back: msgs/1.blk 86 B → 43 B');
     expect(mmd).toContain('lost: msgs/index.db (');
   });
@@ -175,7 +175,7 @@ describe('sequenceDiagram: other crashes and labels', () => {
   it("draws an operator's file edit while the server is down", () => {
     const trace = manualTrace('limits', [], [{ type: 'start' }, { type: 'store', subject: 'foo', payloadBytes: 10 }, { type: 'kill' }, { type: 'deleteFile', path: 'msgs/1.blk' }, { type: 'start' }]);
     const mmd = sequenceDiagram(trace);
-    expect(mmd).toContain('Note over FS,D: ✎ [3] operator, server down: delete msgs/1.blk (made durable)<br/>unlink msgs/1.blk (operator)');
+    expect(mmd).toContain('Note over FS,D: ✎ [4] operator, server down: delete msgs/1.blk (made durable)<br/>unlink msgs/1.blk (operator)');
     expect(mmd).toContain('the store finds: no files');
   });
 
@@ -190,9 +190,9 @@ describe('sequenceDiagram: other crashes and labels', () => {
   it('draws a kill between steps and a clean stop', () => {
     const trace = manualTrace('limits', [], [{ type: 'start' }, { type: 'kill' }, { type: 'start' }, { type: 'stop' }]);
     const mmd = sequenceDiagram(trace);
-    expect(mmd).toContain('💥 [1] process killed between steps');
-    expect(mmd).toContain('[2] start: recovery after the crash');
-    expect(mmd).toContain('■ [3] stop: clean shutdown');
+    expect(mmd).toContain('💥 [2] process killed between steps');
+    expect(mmd).toContain('[3] start: recovery after the crash');
+    expect(mmd).toContain('■ [4] stop: clean shutdown');
   });
 });
 
@@ -200,21 +200,21 @@ describe('filesView', () => {
   it('shows the files at the crash and after recovery, page cache against disk', () => {
     const fv = filesView(seedTrace());
     expect(fv).toMatch(/^flowchart LR\n/);
-    expect(fv).toContain('subgraph s9_0["at the crash (step 9: ack, t=120400 ms)"]');
-    expect(fv).toContain('subgraph s10_1["after recovery (step 10: start, t=120400 ms)"]');
-    expect(fv).toContain('s9_0_f0["<b>msgs/2.blk</b><br/>page cache: —<br/>disk: 30 B<br/>⚠ unlinked, not durably: returns on power loss<br/>vanished since step 8 (was 73 B)"]:::unlinked');
+    expect(fv).toContain('subgraph s9_0["at the crash (step 10: ack, t=120400 ms)"]');
+    expect(fv).toContain('subgraph s10_1["after recovery (step 11: start, t=120400 ms)"]');
+    expect(fv).toContain('s9_0_f0["<b>msgs/2.blk</b><br/>page cache: —<br/>disk: 30 B<br/>⚠ unlinked, not durably: returns on power loss<br/>vanished since step 9 (was 73 B)"]:::unlinked');
     expect(fv).toContain('<b>msgs/index.db</b><br/>page cache: 42 B<br/>disk: —<br/>⚠ not durable: a power loss loses it"]:::cacheOnly');
     expect(fv).toContain('<b>obs/C/o.dat</b><br/>page cache: 16 B<br/>disk: 8 B<br/>⚠ not durable: a power loss rolls it back to 8 B"]:::newer');
-    expect(fv).toContain('<b>msgs/3.blk</b><br/>page cache: 0 B<br/>disk: —<br/>⚠ not durable: a power loss loses it<br/>new since step 9"]:::cacheOnly');
+    expect(fv).toContain('<b>msgs/3.blk</b><br/>page cache: 0 B<br/>disk: —<br/>⚠ not durable: a power loss loses it<br/>new since step 10"]:::cacheOnly');
     expect(fv).toContain('s9_0_f1 -.-> s10_1_f2');
   });
 
   it('takes the steps to show, and marks files that vanished', () => {
     const trace = manualTrace('limits', [], [{ type: 'start' }, { type: 'store', subject: 'foo', payloadBytes: 10 }, { type: 'powerLoss', keep: { kind: 'synced' } }]);
     const fv = filesView(trace, [1, 2]);
-    expect(fv).toContain('after step 1: store');
-    expect(fv).toContain('after the power loss (step 2');
-    expect(fv).toMatch(/<b>msgs\/1\.blk<\/b><br\/>page cache: —<br\/>disk: —<br\/>✗ gone, from the page cache and the disk<br\/>vanished since step 1 \(was 43 B\)"\]:::vanished/);
+    expect(fv).toContain('after step 2: store');
+    expect(fv).toContain('after the power loss (step 3');
+    expect(fv).toMatch(/<b>msgs\/1\.blk<\/b><br\/>page cache: —<br\/>disk: —<br\/>✗ gone, from the page cache and the disk<br\/>vanished since step 2 \(was 43 B\)"\]:::vanished/);
     expect(fv).toContain('classDef vanished');
   });
 });

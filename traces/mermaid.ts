@@ -168,7 +168,7 @@ function replayTrace(trace: TraceFile): Replay {
     for (const [i, s] of trace.steps.entries()) {
       before.push(state);
       const r = step(state, s.event);
-      if (!sameOps(r.ops, s.ops)) return { before: before.slice(0, i), stopped: `step ${i} replays differently` };
+      if (!sameOps(r.ops, s.ops)) return { before: before.slice(0, i), stopped: `step ${i + 1} replays differently` };
       state = r.state;
     }
     return { before, stopped: null };
@@ -266,7 +266,7 @@ function isLandmark(trace: TraceFile, i: number): boolean {
   const s = trace.steps[i]!;
   const t = s.event.type;
   if (t !== 'store' && t !== 'skip' && t !== 'remove' && t !== 'deliver' && t !== 'ack' && t !== 'advance' && t !== 'newBlock') return true;
-  return s.killed || s.log.length > 0 || trace.violation?.step === i;
+  return s.killed || s.log.length > 0 || trace.violation?.step === i + 1;
 }
 
 /** Steps of the same shape: same event (and consumer), same operations by kind and function, same timers. */
@@ -345,7 +345,7 @@ function drawOp(out: Out, p: PerformedOp): void {
 /** The operations of an advance, each group after the note naming the timers that issued it. */
 function drawAdvance(out: Out, s: TraceStep, i: number, prevMs: number): void {
   if (s.event.type !== 'advance') return;
-  const head = escapeLabel(`[${i}] advance ${s.event.ms} ms (t=${prevMs} → ${s.observation.atMs} ms)`);
+  const head = escapeLabel(`[${i + 1}] advance ${s.event.ms} ms (t=${prevMs} → ${s.observation.atMs} ms)`);
   if (s.timers.length === 0) {
     out.note('FS,PC', lines(head, 'no timer fired'));
     for (const p of s.ops) drawOp(out, p);
@@ -373,7 +373,7 @@ function drawAdvance(out: Out, s: TraceStep, i: number, prevMs: number): void {
 function drawEvent(out: Out, trace: TraceFile, parts: Participants, i: number, prevMs: number): void {
   const s = trace.steps[i]!;
   const e = s.event;
-  const tag = `[${i}]`;
+  const tag = `[${i + 1}]`;
   const cid = (name: string) => parts.consumerIds.get(name) ?? 'FS';
   switch (e.type) {
     case 'store': {
@@ -473,7 +473,7 @@ function drawStart(out: Out, trace: TraceFile, parts: Participants, replay: Repl
   const s = trace.steps[i]!;
   const prev = i > 0 ? trace.steps[i - 1]!.observation : null;
   const afterCrash = wentDownByCrash(trace, i);
-  const title = afterCrash ? `▶ [${i}] start: recovery after the crash (t=${s.observation.atMs} ms)` : `▶ [${i}] start (t=${s.observation.atMs} ms)`;
+  const title = afterCrash ? `▶ [${i + 1}] start: recovery after the crash (t=${s.observation.atMs} ms)` : `▶ [${i + 1}] start (t=${s.observation.atMs} ms)`;
   const files = prev?.files ?? [];
   const noBlock = files.length > 0 && !files.some((f) => /^msgs\/\d+\.blk$/.test(f.path));
   const found = files.length === 0 ? ['the store finds: no files'] : listLines('the store finds: ', [...fileItems(files), ...(noBlock ? ['and no msg block file'] : [])], 4);
@@ -504,7 +504,7 @@ function drawCrash(out: Out, trace: TraceFile, replay: Replay | null, i: number,
   const e = s.event;
   out.block(`rect ${CRASH_RGB}`, () => {
     if (e.type === 'kill') {
-      out.note('FS,D', lines(escapeLabel(`💥 [${i}] process killed between steps (t=${s.observation.atMs} ms)`), escapeLabel('the page cache survives, in-memory state is lost')));
+      out.note('FS,D', lines(escapeLabel(`💥 [${i + 1}] process killed between steps (t=${s.observation.atMs} ms)`), escapeLabel('the page cache survives, in-memory state is lost')));
       return;
     }
     if (e.type === 'powerLoss') {
@@ -550,7 +550,7 @@ function drawPowerLoss(out: Out, trace: TraceFile, i: number): void {
   for (const [path, bytes] of after) if (!before.has(path)) back.push(`${path} ${bytes} B`);
   const keep = s.event.keep;
   const how = keep.kind === 'synced' ? 'only what was durable' : keep.kind === 'all' ? 'every operation in flight' : keep.kind === 'prefix' ? `the first ${keep.count} operations in flight` : `operations ${keep.opIds.join(', ') || 'none'} in flight`;
-  const rows = [`⚡ [${i}] power lost (t=${s.observation.atMs} ms): the disk keeps ${how}`];
+  const rows = [`⚡ [${i + 1}] power lost (t=${s.observation.atMs} ms): the disk keeps ${how}`];
   if (kept.length) rows.push(...listLines('kept: ', kept));
   if (changed.length) rows.push(...listLines('rolled back: ', changed));
   if (lost.length) rows.push(...listLines('lost: ', lost));
@@ -578,7 +578,7 @@ function drawFileEdit(out: Out, s: TraceStep, i: number): void {
     default:
       return;
   }
-  out.note('FS,D', lines(escapeLabel(`✎ [${i}] operator, server down: ${what} (made durable)`), ...s.ops.map((p) => escapeLabel(opLabel(p)))));
+  out.note('FS,D', lines(escapeLabel(`✎ [${i + 1}] operator, server down: ${what} (made durable)`), ...s.ops.map((p) => escapeLabel(opLabel(p)))));
 }
 
 /**
@@ -612,7 +612,7 @@ export function sequenceDiagram(trace: TraceFile, opts: SequenceDiagramOptions =
     const e = s.event;
     if (e.type === 'start') drawStart(out, trace, parts, replay, i);
     else if (e.type === 'stop') {
-      out.note(all, escapeLabel(`■ [${i}] stop: clean shutdown (t=${s.observation.atMs} ms)`));
+      out.note(all, escapeLabel(`■ [${i + 1}] stop: clean shutdown (t=${s.observation.atMs} ms)`));
       drawOps(out, s);
       drawDurable(out, durableBefore(trace, i), s.observation.durableFiles);
     } else if (e.type === 'kill' || e.type === 'powerLoss') {
@@ -628,7 +628,7 @@ export function sequenceDiagram(trace: TraceFile, opts: SequenceDiagramOptions =
 
     const foldEnd = folds.get(i);
     if (foldEnd !== undefined) {
-      out.note('FS,PC', lines(escapeLabel(`… ×${foldEnd - i} similar steps folded (steps ${i + 1}–${foldEnd})`), ...foldSummary(trace, i + 1, foldEnd).map(escapeLabel)));
+      out.note('FS,PC', lines(escapeLabel(`… ×${foldEnd - i} similar steps folded (steps ${i + 2}–${foldEnd + 1})`), ...foldSummary(trace, i + 1, foldEnd).map(escapeLabel)));
       drawDurable(out, s.observation.durableFiles, trace.steps[foldEnd]!.observation.durableFiles);
       i = foldEnd;
     }
@@ -656,7 +656,7 @@ const FILE_CLASSES: Readonly<Record<FileStatus, string>> = {
 
 /** The steps `filesView` shows by default: the (last) crash and the start after it. */
 export function defaultFileViewSteps(trace: TraceFile): number[] {
-  const limit = trace.violation ? trace.violation.step : trace.steps.length - 1;
+  const limit = trace.violation ? trace.violation.step - 1 : trace.steps.length - 1;
   let crash = -1;
   for (let k = Math.min(limit, trace.steps.length - 1); k >= 0; k--) {
     if (trace.steps[k]!.killed) {
@@ -672,10 +672,10 @@ export function defaultFileViewSteps(trace: TraceFile): number[] {
 function columnTitle(trace: TraceFile, i: number): string {
   const s = trace.steps[i]!;
   const t = `t=${s.observation.atMs} ms`;
-  if (s.killed && s.event.type === 'powerLoss') return `after the power loss (step ${i}, ${t})`;
-  if (s.killed) return `at the crash (step ${i}: ${s.event.type}, ${t})`;
-  if (s.event.type === 'start') return `after recovery (step ${i}: start, ${t})`;
-  return `after step ${i}: ${s.event.type} (${t})`;
+  if (s.killed && s.event.type === 'powerLoss') return `after the power loss (step ${i + 1}, ${t})`;
+  if (s.killed) return `at the crash (step ${i + 1}: ${s.event.type}, ${t})`;
+  if (s.event.type === 'start') return `after recovery (step ${i + 1}: start, ${t})`;
+  return `after step ${i + 1}: ${s.event.type} (${t})`;
 }
 
 /**
@@ -728,7 +728,7 @@ export function filesView(trace: TraceFile, atSteps?: readonly number[]): string
         verdict = '✔ durable';
       }
       const detail = [`page cache: ${c === undefined ? '—' : `${c} B`}`, `disk: ${d === undefined ? '—' : `${d} B`}`, verdict];
-      const since = `step ${refStep}`;
+      const since = `step ${refStep + 1}`;
       if (refStep >= 0) {
         if (was === undefined && c !== undefined) detail.push(`new since ${since}`);
         else if (was !== undefined && c === undefined) detail.push(`vanished since ${since} (was ${was} B)`);
