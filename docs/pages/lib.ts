@@ -56,12 +56,15 @@ export interface PageLink {
 }
 
 /** The default check (`npm start`): every property under each checked crash model. */
+/** A check run that finished within its budget (the docs are generated only from those). */
+export type CompleteCheckRun = CheckRun & { readonly result: NonNullable<CheckRun['result']> };
+
 export interface CheckMatrix {
   readonly profile: string;
   readonly bounds: ExploreBounds;
   readonly crashModels: readonly CrashModel[];
-  /** One per crash model, in `crashModels` order. Their `seconds` are never written to the docs. */
-  readonly runs: readonly CheckRun[];
+  /** One per crash model, in `crashModels` order, each complete. Their `seconds` are never written to the docs. */
+  readonly runs: readonly CompleteCheckRun[];
   readonly rows: readonly CheckRow[];
 }
 
