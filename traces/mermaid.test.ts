@@ -61,13 +61,13 @@ describe('sequenceDiagram: the seed bug (kill between unlinking msgs/2.blk and c
     expect(mmd).toContain('FS->>PC: unlink msgs/2.blk (removeMsgBlock)');
     expect(mmd).toContain('PC->>D: fsync msgs/2.blk (syncBlocks)');
     expect(mmd).toContain('FS->>PC: write msgs/2.blk @30: msg seq 2 #quot;foo#quot;, 43 B (storeRawMsg)');
-    expect(mmd).toContain('Note over FS,PC: t=120000 ms: sync timer, index.db flush');
+    expect(mmd).toContain('Note over FS,PC: t = 120 s: sync timer, index.db flush');
   });
 
   it('draws the crash: a red block, how many operations ran, and the ones that never happened', () => {
     const crash = mmd.slice(mmd.indexOf('rect rgb(255, 220, 220)'));
     expect(crash).not.toBe(mmd.slice(-1));
-    expect(crash).toMatch(/^rect rgb\(255, 220, 220\)\n\s+Note over FS,D: 💥 process killed after 1 of 3 file operations of this step/);
+    expect(crash).toMatch(/^rect rgb\(255, 220, 220\)\n\s+Note over FS,D: ☠ process killed after 1 of 3 file operations of this step/);
     expect(crash).toContain('the last operation issued: unlink msgs/2.blk (removeMsgBlock)');
     expect(crash).toContain('FS--xPC: never happened: create msgs/3.blk (newMsgBlockForWrite)');
     expect(crash).toContain('FS--xPC: never happened: write msgs/3.blk @0: tombstone seq 2, 30 B (writeTombstone)');
@@ -105,7 +105,7 @@ describe('sequenceDiagram: the seed bug (kill between unlinking msgs/2.blk and c
 
   it('without replay still draws the crash, without the operations it cannot know', () => {
     const plain = sequenceDiagram(trace, { replay: false });
-    expect(plain).toContain('💥 process killed after 1 file operations of this step');
+    expect(plain).toContain('☠ process killed after 1 file operations of this step');
     expect(plain).not.toContain('never happened');
   });
 });
@@ -117,7 +117,7 @@ describe('sequenceDiagram: folding', () => {
     const trace = manualTrace('limits', [], [{ type: 'start' }, ...stores(20)]);
     const mmd = sequenceDiagram(trace);
     expect(mmd).toContain('P->>FS: [2] store foo (seq 1)');
-    expect(mmd).toContain('… ×19 similar steps folded (steps 3–21)<br/>seq 2–20 · 19 writes<br/>then t=0 ms: stream 20 msgs, seq 1..20');
+    expect(mmd).toContain('… ×19 similar steps folded (steps 3–21)<br/>seq 2–20 · 19 writes<br/>then t = 0 s: stream 20 msgs, seq 1..20');
     expect(mmd).not.toContain('[3] store');
     expect(mmd.match(/P->>FS/g)?.length).toBe(1);
   });
@@ -138,7 +138,7 @@ describe('sequenceDiagram: folding', () => {
     const mmd = sequenceDiagram(trace);
     expect(mmd).toContain('… ×5 similar steps folded (steps 3–7)');
     expect(mmd).toContain('P->>FS: [8] store foo');
-    expect(mmd).toContain('💥 process killed after 0 of 1 file operations of this step');
+    expect(mmd).toContain('☠ process killed after 0 of 1 file operations of this step');
     expect(mmd).toContain('FS--xPC: never happened: write msgs/1.blk @258: msg seq 7');
   });
 });
@@ -167,9 +167,9 @@ describe('sequenceDiagram: other crashes and labels', () => {
       { type: 'powerLoss', keep: { kind: 'synced' } },
     ]);
     const mmd = sequenceDiagram(trace);
-    expect(mmd).toMatch(/rect rgb\(255, 220, 220\)\n\s+Note over FS,D: ⚡ \[5\] power lost \(t=120000 ms\): the disk keeps only what was durable/);
+    expect(mmd).toMatch(/rect rgb\(255, 220, 220\)\n\s+Note over FS,D: ⚡ \[5\] power lost \(t = 120 s\): of 3 operations not yet durable, 0 survived and 3 were lost<br\/>lost: create msgs\/index.db/);
     expect(mmd).toContain('rolled back: msgs/1.blk 86 B → 43 B');
-    expect(mmd).toContain('lost: msgs/index.db (');
+    expect(mmd).toContain('gone: msgs/index.db (');
   });
 
   it("draws an operator's file edit while the server is down", () => {
@@ -182,7 +182,7 @@ describe('sequenceDiagram: other crashes and labels', () => {
   it('says so when the kill point lies past the last operation of the step', () => {
     const trace = manualTrace('limits', [], [{ type: 'start' }, { type: 'store', subject: 'foo', payloadBytes: 10, killAfterFileOps: 5 }]);
     const mmd = sequenceDiagram(trace);
-    expect(mmd).toContain('💥 process killed after 1 of 1 file operations of this step');
+    expect(mmd).toContain('☠ process killed after 1 of 1 file operations of this step');
     expect(mmd).toContain('every operation of the step was issued');
     expect(mmd).not.toContain('never happened');
   });
@@ -190,7 +190,7 @@ describe('sequenceDiagram: other crashes and labels', () => {
   it('draws a kill between steps and a clean stop', () => {
     const trace = manualTrace('limits', [], [{ type: 'start' }, { type: 'kill' }, { type: 'start' }, { type: 'stop' }]);
     const mmd = sequenceDiagram(trace);
-    expect(mmd).toContain('💥 [2] process killed between steps');
+    expect(mmd).toContain('☠ [2] process killed between steps');
     expect(mmd).toContain('[3] start: recovery after the crash');
     expect(mmd).toContain('■ [4] stop: clean shutdown');
   });
@@ -200,8 +200,8 @@ describe('filesView', () => {
   it('shows the files at the crash and after recovery, page cache against disk', () => {
     const fv = filesView(seedTrace());
     expect(fv).toMatch(/^flowchart LR\n/);
-    expect(fv).toContain('subgraph s9_0["at the crash (step 10: ack, t=120400 ms)"]');
-    expect(fv).toContain('subgraph s10_1["after recovery (step 11: start, t=120400 ms)"]');
+    expect(fv).toContain('subgraph s9_0["at the crash (step 10: ack, t = 120.4 s)"]');
+    expect(fv).toContain('subgraph s10_1["after recovery (step 11: start, t = 120.4 s)"]');
     expect(fv).toContain('s9_0_f0["<b>msgs/2.blk</b><br/>page cache: —<br/>disk: 30 B<br/>⚠ unlinked, not durably: returns on power loss<br/>vanished since step 9 (was 73 B)"]:::unlinked');
     expect(fv).toContain('<b>msgs/index.db</b><br/>page cache: 42 B<br/>disk: —<br/>⚠ not durable: a power loss loses it"]:::cacheOnly');
     expect(fv).toContain('<b>obs/C/o.dat</b><br/>page cache: 16 B<br/>disk: 8 B<br/>⚠ not durable: a power loss rolls it back to 8 B"]:::newer');
@@ -216,5 +216,41 @@ describe('filesView', () => {
     expect(fv).toContain('after the power loss (step 3');
     expect(fv).toMatch(/<b>msgs\/1\.blk<\/b><br\/>page cache: —<br\/>disk: —<br\/>✗ gone, from the page cache and the disk<br\/>vanished since step 2 \(was 43 B\)"\]:::vanished/);
     expect(fv).toContain('classDef vanished');
+  });
+});
+
+describe('diagrams that explain', () => {
+  it('says at the restart why LastSeq came back as 0: the record that held 2 was unlinked, its replacement never written', () => {
+    // v2.10.22 removeMsgBlock (filestore.go) unlinks the emptied lmb 2.blk, then creates 3.blk and
+    // writes the tombstone for seq 2 into it; the kill after the unlink leaves no record of seq 2.
+    const mmd = sequenceDiagram(seedTrace());
+    expect(mmd).toContain(
+      [
+        'Note over P,FS: why LastSeq is 0 (it was 2):',
+        '• no block file holds a record',
+        '• index.db says LastSeq 1 (last block 2): recovery did not keep it (Stream state detected prior state, could not locate msg block 2)',
+        '• msg seq 2 was in msgs/2.blk, which removeMsgBlock unlinked in step 10',
+        '• never made (the process died first): write msgs/3.blk @0: tombstone seq 2, 30 B (writeTombstone)',
+      ].join('<br/>'),
+    );
+  });
+
+  it('draws the probe of consumer-keeps-delivering: the new message and the consumer that never delivers it', () => {
+    const trace = JSON.parse(readFileSync(join(HERE, 'corpus', 'kill_consumer-keeps-delivering.json'), 'utf8')) as TraceFile;
+    const mmd = sequenceDiagram(trace);
+    expect(mmd).toMatch(/P->>FS: probe: store one message → seq \d+\n\s+FS--xC_C: never delivered: consumer C's next sequence is \d+, past seq \d+/);
+    expect(mmd).toContain('probe: delivered again after AckWait (30 s)');
+  });
+
+  it('reads advance notes as times', () => {
+    const mmd = sequenceDiagram(seedTrace());
+    expect(mmd).toContain('[6] advance 120 s (t = 0.2 s → 120.2 s)');
+    expect(mmd).toContain('Note over FS,PC: t = 120 s: sync timer, index.db flush');
+  });
+
+  it('uses one crash marker, the one every renderer can draw', () => {
+    const mmd = sequenceDiagram(seedTrace());
+    expect(mmd).toContain('☠ process killed');
+    expect(mmd).not.toContain('💥');
   });
 });

@@ -13,12 +13,13 @@
  * recomputed by replaying the trace's events through the model; if the replay does not
  * reproduce the recorded operations, those details are left out rather than guessed.
  */
-import { contentBytes, fileContent, type FileOp } from '../model/disk.js';
+import { contentBytes, fileContent, type FsView, type IssuedOp, type PowerLossKeep } from '../model/disk.js';
 import type { PerformedOp } from '../model/io.js';
 import type { Observation } from '../model/observe.js';
-import type { Segment } from '../model/records.js';
+import { isBlockRecord, type Segment } from '../model/records.js';
 import type { ModelState } from '../model/state.js';
 import { initialState, step, type ModelEvent } from '../model/step.js';
+import { probeDelivery } from '../properties/invariants.js';
 import type { TimerFiring } from '../model/timers.js';
 import type { TraceFile, TraceStep } from './trace.js';
 
@@ -59,6 +60,16 @@ function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
+/** A model time as people read it: "0 s", "0.2 s", "120 s", "120.2 s". */
+export function time(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
+}
+
+/** "t = 120 s". */
+function at(ms: number): string {
+  return `t = ${time(ms)}`;
+}
+
 /** "2", "2–5" or "2, 4, 7" for a list of sequences. */
 function seqList(seqs: readonly number[]): string {
   if (seqs.length === 0) return 'none';
@@ -81,7 +92,7 @@ function segmentLabel(s: Segment): string {
     case 'skip':
       return `skip seq ${s.seq}, ${s.bytes} B`;
     case 'indexdb':
-      return `index.db image, ${s.bytes} B (${s.summary.msgs} msgs, seq ${seqRange(s.summary.firstSeq, s.summary.lastSeq)}, lmb ${s.summary.lmbIndex})`;
+      return `index.db image, ${s.bytes} B (${plural(s.summary.msgs, 'msg')}, seq ${seqRange(s.summary.firstSeq, s.summary.lastSeq)}, lmb ${s.summary.lmbIndex})`;
     case 'odat':
       return `o.dat image, ${s.bytes} B (delivered ${s.state.delivered.streamSeq}, ack floor ${s.state.ackFloor.streamSeq})`;
     case 'fragment':
@@ -92,9 +103,9 @@ function segmentLabel(s: Segment): string {
 }
 
 /** One file operation, e.g. "unlink msgs/2.blk (removeMsgBlock)". Unescaped. */
-export function opLabel(p: Pick<PerformedOp, 'op' | 'fn'>): string {
+export function opLabel(p: Pick<PerformedOp, 'op'> & { readonly fn?: string }): string {
   const op = p.op;
-  const fn = ` (${p.fn})`;
+  const fn = p.fn ? ` (${p.fn})` : '';
   switch (op.type) {
     case 'create':
       return `create ${op.path}${fn}`;
@@ -212,7 +223,7 @@ function describeContent(content: readonly Segment[]): string {
   if (only?.kind === 'indexdb') {
     const s = only.summary;
     const blocks = s.blocks.length ? seqList(s.blocks.map((b) => b.index)) : 'none';
-    return `${s.msgs} msgs, seq ${seqRange(s.firstSeq, s.lastSeq)}, blocks [${blocks}], last block ${s.lmbIndex}`;
+    return `${plural(s.msgs, 'msg')}, seq ${seqRange(s.firstSeq, s.lastSeq)}, blocks [${blocks}], last block ${s.lmbIndex}`;
   }
   if (only?.kind === 'odat') return `delivered ${only.state.delivered.streamSeq}, ack floor ${only.state.ackFloor.streamSeq}, ${plural(only.state.pending.length, 'pending', 'pending')}`;
   return `torn: ${content.map(segmentLabel).join(' + ')} (${contentBytes(content)} B)`;
@@ -309,7 +320,7 @@ function foldSummary(trace: TraceFile, from: number, to: number): string[] {
   const ops = [...opCounts].map(([t, n]) => plural(n, t));
   if (ops.length) parts.push(ops.join(', '));
   const last = trace.steps[to]!.observation;
-  return [parts.join(' · '), `then t=${last.atMs} ms: stream ${streamLabel(last)}`].filter(Boolean);
+  return [parts.join(' · '), `then ${at(last.atMs)}: stream ${streamLabel(last)}`].filter(Boolean);
 }
 
 // ---- The sequence diagram -------------------------------------------------------------------------
@@ -345,7 +356,7 @@ function drawOp(out: Out, p: PerformedOp): void {
 /** The operations of an advance, each group after the note naming the timers that issued it. */
 function drawAdvance(out: Out, s: TraceStep, i: number, prevMs: number): void {
   if (s.event.type !== 'advance') return;
-  const head = escapeLabel(`[${i + 1}] advance ${s.event.ms} ms (t=${prevMs} → ${s.observation.atMs} ms)`);
+  const head = escapeLabel(`[${i + 1}] advance ${time(s.event.ms)} (t = ${time(prevMs)} → ${time(s.observation.atMs)})`);
   if (s.timers.length === 0) {
     out.note('FS,PC', lines(head, 'no timer fired'));
     for (const p of s.ops) drawOp(out, p);
@@ -353,12 +364,12 @@ function drawAdvance(out: Out, s: TraceStep, i: number, prevMs: number): void {
   }
   const times = [...new Set(s.timers.map((t) => t.atMs))];
   const drawn = new Set<number>();
-  times.forEach((at, k) => {
-    const fired = s.timers.filter((t) => t.atMs === at).map((t) => timerLabel(t.timer));
-    const text = escapeLabel(`t=${at} ms: ${fired.join(', ')}`);
+  times.forEach((firedAt, k) => {
+    const fired = s.timers.filter((t) => t.atMs === firedAt).map((t) => timerLabel(t.timer));
+    const text = escapeLabel(`${at(firedAt)}: ${fired.join(', ')}`);
     out.note('FS,PC', k === 0 ? lines(head, text) : text);
     s.ops.forEach((p, n) => {
-      if (p.atMs === at) {
+      if (p.atMs === firedAt) {
         drawOp(out, p);
         drawn.add(n);
       }
@@ -473,7 +484,7 @@ function drawStart(out: Out, trace: TraceFile, parts: Participants, replay: Repl
   const s = trace.steps[i]!;
   const prev = i > 0 ? trace.steps[i - 1]!.observation : null;
   const afterCrash = wentDownByCrash(trace, i);
-  const title = afterCrash ? `▶ [${i + 1}] start: recovery after the crash (t=${s.observation.atMs} ms)` : `▶ [${i + 1}] start (t=${s.observation.atMs} ms)`;
+  const title = afterCrash ? `▶ [${i + 1}] start: recovery after the crash (${at(s.observation.atMs)})` : `▶ [${i + 1}] start (${at(s.observation.atMs)})`;
   const files = prev?.files ?? [];
   const noBlock = files.length > 0 && !files.some((f) => /^msgs\/\d+\.blk$/.test(f.path));
   const found = files.length === 0 ? ['the store finds: no files'] : listLines('the store finds: ', [...fileItems(files), ...(noBlock ? ['and no msg block file'] : [])], 4);
@@ -486,6 +497,79 @@ function drawStart(out: Out, trace: TraceFile, parts: Participants, replay: Repl
   const was = afterCrash && before?.stream ? ` (before the crash: ${streamLabel(before)})` : '';
   const state = [`recovered stream: ${streamLabel(s.observation)}${was}`, ...consumersLabel(s.observation)];
   out.note(`P,FS`, lines(...state.map(escapeLabel)));
+  const why = afterCrash ? lastSeqReasons(trace, replay, i) : [];
+  if (why.length) out.note(`P,FS`, lines(...why.map(escapeLabel)));
+}
+
+/** The block records in a view, each with its file: what recovery can rebuild a stream from. */
+function blockRecords(view: FsView): { path: string; seg: Segment & { seq: number } }[] {
+  const out: { path: string; seg: Segment & { seq: number } }[] = [];
+  for (const path of Object.keys(view.entries).sort()) {
+    if (!/^msgs\/\d+\.blk$/.test(path)) continue;
+    for (const seg of fileContent(view, path) ?? []) if (isBlockRecord(seg)) out.push({ path, seg });
+  }
+  return out;
+}
+
+function indexDbOf(view: FsView): Extract<Segment, { kind: 'indexdb' }> | null {
+  const content = fileContent(view, 'msgs/index.db') ?? [];
+  const only = content.length === 1 ? content[0]! : null;
+  return only?.kind === 'indexdb' ? only : null;
+}
+
+/** The last step before i that ended the process by a crash, or -1. */
+function lastCrash(trace: TraceFile, i: number): number {
+  for (let k = i - 1; k >= 0; k--) if (trace.steps[k]!.killed) return k;
+  return -1;
+}
+
+/**
+ * Why a restart after a crash came back with the LastSeq it did: the highest record recovery
+ * found and where, what index.db said and whether recovery kept it, and (when LastSeq went
+ * back) the record that held the old LastSeq and what happened to it: unlinked by the crashed
+ * step, never written because the process died first, or lost with the power.
+ */
+function lastSeqReasons(trace: TraceFile, replay: Replay | null, i: number): string[] {
+  const now = trace.steps[i]!.observation.stream;
+  const before = lastRunning(trace, i)?.stream;
+  const found = replay?.before[i];
+  if (!now || !before || !found) return [];
+  const was = before.lastSeq;
+  const out = [`why LastSeq is ${now.lastSeq}${now.lastSeq !== was ? ` (it was ${was})` : ''}:`];
+  const records = blockRecords(found.disk.cache);
+  const top = records.reduce<(typeof records)[number] | null>((m, r) => (!m || r.seg.seq > m.seg.seq ? r : m), null);
+  out.push(top ? `• the highest record in the block files is ${top.seg.kind} seq ${top.seg.seq}, in ${top.path}` : '• no block file holds a record');
+  const idx = indexDbOf(found.disk.cache);
+  if (idx) {
+    const kept = idx.summary.lastSeq === now.lastSeq;
+    const warning = trace.steps[i]!.log[0];
+    out.push(`• index.db says LastSeq ${idx.summary.lastSeq} (last block ${idx.summary.lmbIndex})${kept ? '' : `: recovery did not keep it${warning ? ` (${warning.replace(/^Filestore \[[^\]]*\] /, '')})` : ''}`}`);
+  } else out.push('• there is no readable index.db');
+  if (now.lastSeq >= was) return out;
+  const c = lastCrash(trace, i);
+  if (c < 0) return out;
+  const crashed = trace.steps[c]!;
+  // Under power loss the process died at a kill point in the step before the power loss.
+  const crashedStep = crashed.event.type === 'powerLoss' && c > 0 && trace.steps[c - 1]!.killed ? c - 1 : c;
+  const crashState = replay?.before[crashedStep];
+  if (!crashState) return out;
+  const holders = blockRecords(crashState.disk.cache).filter((r) => r.seg.seq === was);
+  for (const h of holders) {
+    const unlink = trace.steps[crashedStep]!.ops.find((p) => p.op.type === 'unlink' && p.op.path === h.path);
+    if (unlink) out.push(`• ${h.seg.kind} seq ${was} was in ${h.path}, which ${unlink.fn} unlinked in step ${crashedStep + 1}`);
+    else if (!records.some((r) => r.path === h.path && r.seg.seq === was)) out.push(`• ${h.seg.kind} seq ${was} was in ${h.path}; it did not survive the crash in step ${c + 1}`);
+  }
+  // The write that would have held it, had the process lived: the first never-made record write at or past it.
+  const uncut = uncutOps(trace, replay, crashedStep);
+  const never = uncut?.slice(trace.steps[crashedStep]!.ops.length).find((p) => p.op.type === 'write' && isBlockRecord(p.op.segment) && p.op.segment.seq >= was);
+  if (never) out.push(`• never made (the process died first): ${opLabel(never)}`);
+  if (crashed.event.type === 'powerLoss' || trace.steps[crashedStep + 1]?.event.type === 'powerLoss') {
+    const lossAt = crashed.event.type === 'powerLoss' ? c : crashedStep + 1;
+    const fate = inFlightFate(replay, lossAt, (trace.steps[lossAt]!.event as { keep: PowerLossKeep }).keep);
+    const lostWrite = fate?.lost.find((o) => o.op.type === 'write' && isBlockRecord(o.op.segment) && o.op.segment.seq >= was);
+    if (lostWrite) out.push(`• lost with the power (never durable): ${opLabel(lostWrite)}`);
+  }
+  return out;
 }
 
 /** Whether the process last went down (before step i) by a crash rather than a clean stop. */
@@ -504,20 +588,20 @@ function drawCrash(out: Out, trace: TraceFile, replay: Replay | null, i: number,
   const e = s.event;
   out.block(`rect ${CRASH_RGB}`, () => {
     if (e.type === 'kill') {
-      out.note('FS,D', lines(escapeLabel(`💥 [${i + 1}] process killed between steps (t=${s.observation.atMs} ms)`), escapeLabel('the page cache survives, in-memory state is lost')));
+      out.note('FS,D', lines(escapeLabel(`☠ [${i + 1}] process killed between steps (${at(s.observation.atMs)})`), escapeLabel('the page cache survives, in-memory state is lost')));
       return;
     }
     if (e.type === 'powerLoss') {
-      drawPowerLoss(out, trace, i);
+      drawPowerLoss(out, trace, replay, i);
       return;
     }
     const done = s.ops.length;
     const uncut = uncutOps(trace, replay, i);
     const kp = killPointOf(e);
     let head: string;
-    if (uncut) head = `💥 process killed after ${done} of ${uncut.length} file operations of this step (t=${s.observation.atMs} ms)`;
-    else if (kp !== undefined && kp > done) head = `💥 process killed after ${done} of ${done} file operations of this step, at its end (t=${s.observation.atMs} ms)`;
-    else head = `💥 process killed after ${done} file operations of this step (t=${s.observation.atMs} ms)`;
+    if (uncut) head = `☠ process killed after ${done} of ${uncut.length} file operations of this step (${at(s.observation.atMs)})`;
+    else if (kp !== undefined && kp > done) head = `☠ process killed after ${done} of ${done} file operations of this step, at its end (${at(s.observation.atMs)})`;
+    else head = `☠ process killed after ${done} file operations of this step (${at(s.observation.atMs)})`;
     const missing = uncut ? uncut.slice(done) : [];
     const last = s.ops[done - 1];
     const cut = last ? `the last operation issued: ${opLabel(last)}` : 'before its first file operation';
@@ -532,7 +616,24 @@ function drawCrash(out: Out, trace: TraceFile, replay: Replay | null, i: number,
   });
 }
 
-function drawPowerLoss(out: Out, trace: TraceFile, i: number): void {
+/** At most `max` items, one per line, then how many more. */
+function shortList(prefix: string, items: readonly string[], max = 6): string[] {
+  if (items.length === 0) return [];
+  const shown = items.slice(0, max).map((x, k) => (k === 0 ? `${prefix}${x}` : `  ${x}`));
+  if (items.length > max) shown.push(`  … and ${items.length - max} more`);
+  return shown;
+}
+
+/** Which of the operations still in flight a power loss kept and which it lost (null without a replay). */
+function inFlightFate(replay: Replay | null, i: number, keep: PowerLossKeep): { survived: IssuedOp[]; lost: IssuedOp[] } | null {
+  const state = replay?.before[i];
+  if (!state) return null;
+  const ops = state.disk.inFlight;
+  const kept = (o: IssuedOp, k: number) => (keep.kind === 'all' ? true : keep.kind === 'synced' ? false : keep.kind === 'prefix' ? k < keep.count : keep.opIds.includes(o.id));
+  return { survived: ops.filter(kept), lost: ops.filter((o, k) => !kept(o, k)) };
+}
+
+function drawPowerLoss(out: Out, trace: TraceFile, replay: Replay | null, i: number): void {
   const s = trace.steps[i]!;
   if (s.event.type !== 'powerLoss') return;
   const before = new Map((i > 0 ? trace.steps[i - 1]!.observation.files : []).map((f) => [f.path, f.bytes]));
@@ -548,12 +649,16 @@ function drawPowerLoss(out: Out, trace: TraceFile, i: number): void {
     else changed.push(`${path} ${bytes} B → ${now} B`);
   }
   for (const [path, bytes] of after) if (!before.has(path)) back.push(`${path} ${bytes} B`);
-  const keep = s.event.keep;
-  const how = keep.kind === 'synced' ? 'only what was durable' : keep.kind === 'all' ? 'every operation in flight' : keep.kind === 'prefix' ? `the first ${keep.count} operations in flight` : `operations ${keep.opIds.join(', ') || 'none'} in flight`;
-  const rows = [`⚡ [${i + 1}] power lost (t=${s.observation.atMs} ms): the disk keeps ${how}`];
-  if (kept.length) rows.push(...listLines('kept: ', kept));
+  const flight = inFlightFate(replay, i, s.event.keep);
+  const rows = [`⚡ [${i + 1}] power lost (${at(s.observation.atMs)})${flight ? `: of ${plural(flight.survived.length + flight.lost.length, 'operation')} not yet durable, ${flight.survived.length} survived and ${flight.lost.length} ${flight.lost.length === 1 ? 'was' : 'were'} lost` : ''}`];
+  if (flight) {
+    rows.push(...shortList('survived: ', flight.survived.map((o) => opLabel(o))));
+    rows.push(...shortList('lost: ', flight.lost.map((o) => opLabel(o))));
+  }
+  rows.push('files, before → after:');
+  if (kept.length) rows.push(...listLines('unchanged: ', kept));
   if (changed.length) rows.push(...listLines('rolled back: ', changed));
-  if (lost.length) rows.push(...listLines('lost: ', lost));
+  if (lost.length) rows.push(...listLines('gone: ', lost));
   if (back.length) rows.push(...listLines('came back (deleted, but not durably): ', back));
   if (!kept.length && !changed.length && !lost.length && !back.length) rows.push('no files, before or after');
   out.note('FS,D', lines(...rows.map(escapeLabel)));
@@ -579,6 +684,37 @@ function drawFileEdit(out: Out, s: TraceStep, i: number): void {
       return;
   }
   out.note('FS,D', lines(escapeLabel(`✎ [${i + 1}] operator, server down: ${what} (made durable)`), ...s.ops.map((p) => escapeLabel(opLabel(p)))));
+}
+
+/** The state after step i, from the replay (null when the replay did not reach it). */
+function stateAfter(trace: TraceFile, replay: Replay | null, i: number): ModelState | null {
+  const next = replay?.before[i + 1];
+  if (next) return next;
+  const before = replay?.before[i];
+  if (!before) return null;
+  try {
+    return step(before, trace.steps[i]!.event).state;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The probe behind consumer-keeps-delivering (properties/invariants.ts probeDelivery), drawn:
+ * a message stored after the restart, and the consumer that never delivers it.
+ */
+function drawProbe(out: Out, trace: TraceFile, parts: Participants, replay: Replay | null, i: number): void {
+  const state = stateAfter(trace, replay, i);
+  const stuck = state ? probeDelivery(state) : null;
+  if (!stuck) return;
+  const cid = parts.consumerIds.get(stuck.consumer) ?? 'FS';
+  out.msg('P', '->>', 'FS', escapeLabel(`probe: store one message → seq ${stuck.storedSeq}`));
+  out.msg('FS', '--x', cid, escapeLabel(`never delivered: consumer ${stuck.consumer}'s next sequence is ${stuck.deliveredPointer + 1}, past seq ${stuck.storedSeq}`));
+  out.note(all2(parts), escapeLabel(`probe: delivered again after AckWait (${time(trace.config.ackWaitMs)}): still not seq ${stuck.storedSeq}`));
+}
+
+function all2(parts: Participants): string {
+  return `${parts.first},${parts.last}`;
 }
 
 /**
@@ -612,7 +748,7 @@ export function sequenceDiagram(trace: TraceFile, opts: SequenceDiagramOptions =
     const e = s.event;
     if (e.type === 'start') drawStart(out, trace, parts, replay, i);
     else if (e.type === 'stop') {
-      out.note(all, escapeLabel(`■ [${i + 1}] stop: clean shutdown (t=${s.observation.atMs} ms)`));
+      out.note(all, escapeLabel(`■ [${i + 1}] stop: clean shutdown (${at(s.observation.atMs)})`));
       drawOps(out, s);
       drawDurable(out, durableBefore(trace, i), s.observation.durableFiles);
     } else if (e.type === 'kill' || e.type === 'powerLoss') {
@@ -622,7 +758,7 @@ export function sequenceDiagram(trace: TraceFile, opts: SequenceDiagramOptions =
       drawEvent(out, trace, parts, i, prevMs);
       drawOps(out, s);
       drawDurable(out, durableBefore(trace, i), s.observation.durableFiles);
-      if (e.type !== 'advance' && s.timers.length) out.note('FS,PC', escapeLabel(`timers fired: ${s.timers.map((t) => `${timerLabel(t.timer)} at t=${t.atMs} ms`).join(', ')}`));
+      if (e.type !== 'advance' && s.timers.length) out.note('FS,PC', escapeLabel(`timers fired: ${s.timers.map((t) => `${timerLabel(t.timer)} at ${at(t.atMs)}`).join(', ')}`));
     }
     if (s.killed) drawCrash(out, trace, replay, i, o);
 
@@ -637,7 +773,10 @@ export function sequenceDiagram(trace: TraceFile, opts: SequenceDiagramOptions =
 
   if (trace.violation) {
     const v = trace.violation;
-    out.block(`rect ${VIOLATION_RGB}`, () => out.note(all, lines(escapeLabel(`✗ ${v.property}: ${v.message}`), escapeLabel(`(after step ${v.step})`))));
+    out.block(`rect ${VIOLATION_RGB}`, () => {
+      out.note(all, lines(escapeLabel(`✗ ${v.property}: ${v.message}`), escapeLabel(`(after step ${v.step})`)));
+      if (v.property === 'consumer-keeps-delivering') drawProbe(out, trace, parts, replay, v.step - 1);
+    });
   }
   return `${[...header, ...out.rows].join('\n')}\n`;
 }
@@ -671,7 +810,7 @@ export function defaultFileViewSteps(trace: TraceFile): number[] {
 
 function columnTitle(trace: TraceFile, i: number): string {
   const s = trace.steps[i]!;
-  const t = `t=${s.observation.atMs} ms`;
+  const t = at(s.observation.atMs);
   if (s.killed && s.event.type === 'powerLoss') return `after the power loss (step ${i + 1}, ${t})`;
   if (s.killed) return `at the crash (step ${i + 1}: ${s.event.type}, ${t})`;
   if (s.event.type === 'start') return `after recovery (step ${i + 1}: start, ${t})`;
