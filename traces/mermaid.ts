@@ -47,8 +47,32 @@ const ENTITIES: Readonly<Record<string, string>> = { ';': '#59;', '#': '#35;', '
  * code), `<` `>` (HTML) and `"` become entity codes, in one pass so an inserted code is never
  * escaped again; line breaks become spaces (the diagram's own breaks are inserted after).
  */
-export function escapeLabel(text: string): string {
-  return text.replace(/[;#<>"]/g, (c) => ENTITIES[c]!).replace(/\s*[\r\n]+\s*/g, ' ');
+export function escapeLabel(text: string, wrapAtChars = LABEL_WRAP_CHARS): string {
+  return wrapText(text.replace(/\s*[\r\n]+\s*/g, ' '), wrapAtChars)
+    .map((line) => line.replace(/[;#<>"]/g, (c) => ENTITIES[c]!))
+    .join('<br/>');
+}
+
+/**
+ * Longest line of a label, in characters: longer ones break at spaces. A label's width sets the
+ * distance between participants, and the diagram must stay readable when a page shows it
+ * 800 px wide.
+ */
+export const LABEL_WRAP_CHARS = 40;
+
+/** Break text into lines of at most `max` characters at spaces (a longer word stays whole). */
+export function wrapText(text: string, max: number): string[] {
+  if (text.length <= max) return [text];
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > max) {
+      out.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(line);
+  return out;
 }
 
 /** Join already-escaped lines with Mermaid's line break. */
@@ -464,7 +488,7 @@ function drawDurable(out: Out, before: Observation['durableFiles'], after: Obser
     else if (old !== bytes) changes.push(`${path} ${old} → ${bytes} B`);
   }
   for (const path of was.keys()) if (!now.has(path)) changes.push(`${path} removed`);
-  if (changes.length) out.msg('PC', '-->>', 'D', lines(...listLines('now durable: ', changes).map(escapeLabel)));
+  if (changes.length) out.msg('PC', '-->>', 'D', lines(...listLines('now durable: ', changes).map((t) => escapeLabel(t))));
 }
 
 function durableBefore(trace: TraceFile, i: number): Observation['durableFiles'] {
@@ -489,16 +513,16 @@ function drawStart(out: Out, trace: TraceFile, parts: Participants, replay: Repl
   const noBlock = files.length > 0 && !files.some((f) => /^msgs\/\d+\.blk$/.test(f.path));
   const found = files.length === 0 ? ['the store finds: no files'] : listLines('the store finds: ', [...fileItems(files), ...(noBlock ? ['and no msg block file'] : [])], 4);
   const reads = [...found, ...recoveryInputs(replay, i)];
-  out.note(`${parts.first},${parts.last}`, lines(escapeLabel(title), ...reads.map(escapeLabel)));
+  out.note(`${parts.first},${parts.last}`, lines(escapeLabel(title), ...reads.map((t) => escapeLabel(t))));
   drawOps(out, s);
   drawDurable(out, durableBefore(trace, i), s.observation.durableFiles);
   if (s.killed) return; // the crash block says the rest
   const before = lastRunning(trace, i);
   const was = afterCrash && before?.stream ? ` (before the crash: ${streamLabel(before)})` : '';
   const state = [`recovered stream: ${streamLabel(s.observation)}${was}`, ...consumersLabel(s.observation)];
-  out.note(`P,FS`, lines(...state.map(escapeLabel)));
+  out.note(`P,FS`, lines(...state.map((t) => escapeLabel(t))));
   const why = afterCrash ? lastSeqReasons(trace, replay, i) : [];
-  if (why.length) out.note(`P,FS`, lines(...why.map(escapeLabel)));
+  if (why.length) out.note(`P,FS`, lines(...why.map((t) => escapeLabel(t))));
 }
 
 /** The block records in a view, each with its file: what recovery can rebuild a stream from. */
@@ -606,7 +630,7 @@ function drawCrash(out: Out, trace: TraceFile, replay: Replay | null, i: number,
     const last = s.ops[done - 1];
     const cut = last ? `the last operation issued: ${opLabel(last)}` : 'before its first file operation';
     const tail = missing.length === 0 ? (uncut ? 'every operation of the step was issued' : '') : `${plural(missing.length, 'operation')} never happened:`;
-    out.note('FS,D', lines(...[head, cut, tail].filter(Boolean).map(escapeLabel)));
+    out.note('FS,D', lines(...[head, cut, tail].filter(Boolean).map((t) => escapeLabel(t))));
     for (const p of missing.slice(0, opts.maxNeverHappened)) {
       const label = escapeLabel(`never happened: ${opLabel(p)}`);
       if (p.op.type === 'fsync' || p.op.type === 'fsyncDir') out.msg('PC', '--x', 'D', label);
@@ -661,7 +685,7 @@ function drawPowerLoss(out: Out, trace: TraceFile, replay: Replay | null, i: num
   if (lost.length) rows.push(...listLines('gone: ', lost));
   if (back.length) rows.push(...listLines('came back (deleted, but not durably): ', back));
   if (!kept.length && !changed.length && !lost.length && !back.length) rows.push('no files, before or after');
-  out.note('FS,D', lines(...rows.map(escapeLabel)));
+  out.note('FS,D', lines(...rows.map((t) => escapeLabel(t))));
 }
 
 function drawFileEdit(out: Out, s: TraceStep, i: number): void {
@@ -735,7 +759,7 @@ export function sequenceDiagram(trace: TraceFile, opts: SequenceDiagramOptions =
 
   const header = [
     '---',
-    `title: ${JSON.stringify(escapeLabel(trace.title || 'filestore trace'))}`,
+    `title: ${JSON.stringify(escapeLabel(trace.title || 'filestore trace', Infinity))}`,
     '---',
     `%% filestore-trace/1, profile ${trace.profile}, ${trace.steps.length} steps${replay?.stopped ? `, replay stopped: ${replay.stopped}` : ''}`.replace(/[\r\n]+/g, ' '),
     'sequenceDiagram',
@@ -764,7 +788,7 @@ export function sequenceDiagram(trace: TraceFile, opts: SequenceDiagramOptions =
 
     const foldEnd = folds.get(i);
     if (foldEnd !== undefined) {
-      out.note('FS,PC', lines(escapeLabel(`… ×${foldEnd - i} similar steps folded (steps ${i + 2}–${foldEnd + 1})`), ...foldSummary(trace, i + 1, foldEnd).map(escapeLabel)));
+      out.note('FS,PC', lines(escapeLabel(`… ×${foldEnd - i} similar steps folded (steps ${i + 2}–${foldEnd + 1})`), ...foldSummary(trace, i + 1, foldEnd).map((t) => escapeLabel(t))));
       drawDurable(out, s.observation.durableFiles, trace.steps[foldEnd]!.observation.durableFiles);
       i = foldEnd;
     }
@@ -876,7 +900,7 @@ export function filesView(trace: TraceFile, atSteps?: readonly number[]): string
       used.add(status);
       const id = `${colId}_f${n}`;
       ids.set(path, id);
-      rows.push(`    ${id}["${lines(`<b>${escapeLabel(path)}</b>`, ...detail.map(escapeLabel))}"]:::${status}`);
+      rows.push(`    ${id}["${lines(`<b>${escapeLabel(path)}</b>`, ...detail.map((t) => escapeLabel(t)))}"]:::${status}`);
     });
     if (paths.length === 0) rows.push(`    ${colId}_none["no files"]`);
     rows.push('  end');
