@@ -166,8 +166,13 @@ export function listLines(prefix: string, items: readonly string[], perLine = 3)
   return out.length ? out : [prefix.trimEnd()];
 }
 
+/** Paths as people sort them: msgs/2.blk before msgs/10.blk. */
+export function byPath(a: { readonly path: string }, b: { readonly path: string }): number {
+  return a.path.localeCompare(b.path, 'en', { numeric: true });
+}
+
 function fileItems(files: Observation['files']): string[] {
-  return files.map((f) => `${f.path} ${f.bytes} B`);
+  return [...files].sort(byPath).map((f) => `${f.path} ${f.bytes} B`);
 }
 
 function streamLabel(o: Observation): string {
@@ -863,7 +868,7 @@ export function filesView(trace: TraceFile, atSteps?: readonly number[]): string
     const refStep = prevStep ?? k - 1;
     const reference = refStep >= 0 ? trace.steps[refStep]!.observation.files : [];
     const refMap = new Map(reference.map((f) => [f.path, f.bytes]));
-    const paths = [...new Set([...cache.keys(), ...durable.keys(), ...refMap.keys()])].sort();
+    const paths = [...new Set([...cache.keys(), ...durable.keys(), ...refMap.keys()])].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
     const colId = `s${k}_${col}`;
     const ids = new Map<string, string>();
     rows.push(`  subgraph ${colId}["${escapeLabel(columnTitle(trace, k))}"]`);
