@@ -258,3 +258,16 @@ describe('diagrams that explain', () => {
     expect(flat(mmd)).not.toContain('💥');
   });
 });
+
+describe('filesView links', () => {
+  it('never links a deleted file to a new one of the same name', () => {
+    // The 6-event seed trace: the kill falls after removeMsgBlock unlinked msgs/1.blk; the restart
+    // creates a new, empty msgs/1.blk (newMsgBlockForWrite), another file under the same name.
+    const trace = JSON.parse(readFileSync(join(HERE, 'corpus', 'kill_stream-not-behind-consumer.json'), 'utf8')) as TraceFile;
+    const fv = filesView(trace);
+    expect(fv).toContain('s4_0_f0["<b>msgs/1.blk</b>');
+    expect(fv).toContain('s5_1_f0["<b>msgs/1.blk</b>');
+    expect(fv).not.toContain('s4_0_f0 -.-> s5_1_f0');
+    expect(fv).toContain('s4_0_f1 -.-> s5_1_f1'); // obs/C/o.dat is the same file throughout
+  });
+});

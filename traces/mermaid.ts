@@ -857,6 +857,7 @@ export function filesView(trace: TraceFile, atSteps?: readonly number[]): string
   const rows: string[] = ['flowchart LR'];
   let prevStep: number | null = null;
   let prevIds: Map<string, string> | null = null;
+  let prevCache: ReadonlyMap<string, number> | null = null;
   let prevCol: string | null = null;
   const edges: string[] = [];
   const used = new Set<FileStatus>();
@@ -913,7 +914,9 @@ export function filesView(trace: TraceFile, atSteps?: readonly number[]): string
       let linked = false;
       for (const [path, id] of ids) {
         const from = prevIds.get(path);
-        if (from) {
+        // The same file only if it is in the page cache in both columns (or in neither): a file
+        // deleted in one and created anew by the next is another file under the same name.
+        if (from && prevCache?.has(path) === cache.has(path)) {
           edges.push(`  ${from} -.-> ${id}`);
           linked = true;
         }
@@ -922,6 +925,7 @@ export function filesView(trace: TraceFile, atSteps?: readonly number[]): string
     }
     prevStep = k;
     prevIds = ids;
+    prevCache = cache;
     prevCol = colId;
   });
   if (steps.length === 0) rows.push('  empty["the trace has no steps"]');
