@@ -1,5 +1,5 @@
 /**
- * Mermaid diagrams of a trace (`filestore-trace/1`).
+ * Mermaid diagrams of a trace (`filestore-trace/2`).
  *
  * - `sequenceDiagram`: who did what, step by step: the publisher's stores, the consumers'
  *   deliveries and acks, every file operation the store issued (with the nats-server function
@@ -21,7 +21,7 @@ import type { ModelState } from '../model/state.js';
 import { initialState, step, type ModelEvent } from '../model/step.js';
 import { probeDelivery } from '../properties/invariants.js';
 import type { TimerFiring } from '../model/timers.js';
-import type { TraceFile, TraceStep } from './trace.js';
+import { TRACE_FORMAT, type TraceFile, type TraceStep } from './trace.js';
 
 export interface SequenceDiagramOptions {
   /** Runs of more than this many consecutive same-shape steps are folded (default 3; 0: never fold). */
@@ -766,7 +766,7 @@ export function sequenceDiagram(trace: TraceFile, opts: SequenceDiagramOptions =
     '---',
     `title: ${JSON.stringify(escapeLabel(trace.title || 'filestore trace', Infinity))}`,
     '---',
-    `%% filestore-trace/1, profile ${trace.profile}, ${trace.steps.length} steps${replay?.stopped ? `, replay stopped: ${replay.stopped}` : ''}`.replace(/[\r\n]+/g, ' '),
+    `%% ${TRACE_FORMAT}, profile ${trace.profile}, ${trace.steps.length} steps${replay?.stopped ? `, replay stopped: ${replay.stopped}` : ''}`.replace(/[\r\n]+/g, ' '),
     'sequenceDiagram',
     ...decl,
   ];
