@@ -58,7 +58,8 @@ describe('explore command', () => {
     const j = JSON.parse(r.out);
     expect(j).toMatchObject({ profile: 'v2.10.22', property: 'stream-not-behind-consumer', crash: 'kill', mode: 'exhaustive', verdict: 'violated' });
     expect(Object.keys(j.stats).sort()).toEqual(['depth', 'distinctStates', 'runs', 'seconds', 'statesGenerated']);
-    expect(j.counterexample).toMatchObject({ seed: null, length: 6, file: out, replay: `npx tsx cli/main.ts replay ${out}` });
+    // 5 events: the o.dat flusher kicked by UpdateAcks lands between the unlink and the create (section 8).
+    expect(j.counterexample).toMatchObject({ seed: null, length: 5, file: out, replay: `npx tsx cli/main.ts replay ${out}` });
     expect((await cli('replay', out)).code).toBe(0);
   });
 
@@ -137,9 +138,42 @@ describe('workflow', () => {
     expect((await cli('diagram', out, '--out', join(tmp, 'seed-trace.mmd'))).code).toBe(0);
   });
 
-  it('a closed stdout ends the output quietly (scenarios --json | head -1)', () => {
+  it('a closed stdout ends the output quietly (scenarios --json | head -1)', async () => {
     const r = spawnSync('bash', ['-c', 'npx tsx cli/main.ts scenarios --json | head -1'], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
     expect(r.stdout).toBe('[\n');
     expect(r.stderr).toBe('');
+  });
+});
+
+describe('profiles command', () => {
+  const NAMES = ['v2.10.22', 'v2.10.23', 'v2.10.26', 'v2.10.28', 'v2.11.4', 'v2.11.11', 'v2.12.5', 'v2.14.0', 'v2.14.5'];
+
+  it('--json lists the nine profiles with their flags, the PRs behind them and what is out of scope', async () => {
+    const r = await cli('profiles', '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as { flags: { flag: string; prs: string[] }[]; profiles: { name: string; flags: Record<string, unknown>; prs: string[]; changes: { flag: string; to: unknown; prs: string[] }[]; outOfScope: string[] }[] };
+    expect(j.profiles.map((p) => p.name)).toEqual(NAMES);
+    for (const p of j.profiles) {
+      expect(Object.keys(p.flags).sort()).toEqual(j.flags.map((f) => f.flag).sort());
+      expect(p.outOfScope.length).toBeGreaterThan(0);
+    }
+    for (const f of j.flags) for (const pr of f.prs) expect(pr).toMatch(/^#\d+$/);
+    const byName = Object.fromEntries(j.profiles.map((p) => [p.name, p]));
+    // Release facts from the reference's fix history (§6), checked against the tags' source.
+    expect(byName['v2.10.22']!.prs).toEqual([]);
+    expect(byName['v2.10.28']!.changes).toContainEqual({ flag: 'lmbRemovalOrder', from: 'unlinkThenCreate', to: 'createThenUnlink', prs: ['#6778'] });
+    expect(byName['v2.11.4']!.changes).toContainEqual({ flag: 'priorLastSeqReuse', from: 'onlyWithLostData', to: 'always', prs: ['#6882'] });
+    expect(byName['v2.12.5']!.changes).toContainEqual({ flag: 'priorLastSeqReuse', from: 'always', to: 'alwaysWithTombstone', prs: ['#7782'] });
+    expect(byName['v2.14.0']!.prs).toContain('#7692');
+    expect(byName['v2.14.5']!.changes).toEqual([]);
+  });
+
+  it('prints a readable listing, and --profile accepts every name', async () => {
+    const r = await cli('profiles');
+    expect(r.code).toBe(0);
+    for (const n of NAMES) expect(r.out).toContain(`${n}: `);
+    const seed = 'scenarios/conformance/wq-lmb-removal-kill.json';
+    for (const n of NAMES) expect((await cli('scenario', seed, '--profile', n, '--json')).code, n).toBe(0);
+    expectOneLineError(await cli('profiles', 'extra'), /profiles takes no argument/);
   });
 });

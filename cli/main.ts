@@ -26,6 +26,11 @@ import { checkOutputPath, markStdoutClosed, resetStdout, writeOutputFile, writeS
 import { REPLAY_FLAGS, REPLAY_USAGE, runReplayCommand } from './replay.js';
 import { formatScenarioOutput, replayScenarioFile } from './scenario.js';
 
+import { formatProfiles, listProfiles } from './profiles.js';
+import { IMAGE_USAGE, runImageCommand } from './image.js';
+import { CONFIRM_USAGE, runConfirmCommand } from './confirm.js';
+import { CONFORMANCE_REAL_USAGE, runConformanceRealCommand } from './conformance-real.js';
+
 export const PROGRAM = 'npx tsx cli/main.ts';
 
 const SCENARIO_FLAGS = {
@@ -44,7 +49,21 @@ interface Command {
   run(argv: readonly string[]): number | Promise<number>;
 }
 
+const PROFILES_FLAGS = {
+  json: { kind: 'boolean', help: 'print every profile with its flags, PRs and out-of-scope list as JSON' },
+} as const;
+
 const COMMANDS: Record<string, Command> = {
+  profiles: {
+    summary: 'list every server-version profile: its flags, the PRs they model, what is out of scope',
+    usage: `profiles [--json]\n${flagHelp(PROFILES_FLAGS)}`,
+    run(argv) {
+      const { flags, positional } = parseArgs(argv, PROFILES_FLAGS);
+      if (positional.length !== 0) throw new UsageError('profiles takes no argument');
+      writeStdout(flags.json ? JSON.stringify(listProfiles(), null, 2) : formatProfiles());
+      return 0;
+    },
+  },
   check: {
     summary: 'the default check (npm start): every property under kill and power-loss:ordered, exhaustive',
     usage: `check [--profile P] [--out DIR] [--max-states N] [--max-seconds N] [--json]\n${flagHelp(CHECK_FLAGS)}`,
@@ -65,6 +84,21 @@ const COMMANDS: Record<string, Command> = {
     usage: DIAGRAM_USAGE,
     run: (argv) => runDiagramCommand(argv),
   },
+  image: {
+    summary: "write the model's disk after a step of a trace as a real nats-server store directory",
+    usage: IMAGE_USAGE,
+    run: (argv) => runImageCommand(argv, getProfileName),
+  },
+  confirm: {
+    summary: 'start a real nats-server on the crash image of a trace and compare it with the model (exit 0 agree, 1 disagree)',
+    usage: CONFIRM_USAGE,
+    run: (argv) => runConfirmCommand(argv, getProfileName),
+  },
+  'conformance-real': {
+    summary: 'the differential suite: crash images of scenarios, the corpus and sampled search states on real nats-server binaries (npm run conformance:real)',
+    usage: CONFORMANCE_REAL_USAGE,
+    run: (argv) => runConformanceRealCommand(argv, getProfileName),
+  },
   scenario: {
     summary: 'replay a scenario file against the model (and compare it with FILE.expect.json when there is one)',
     usage: `scenario FILE [--profile P] [--json]\n${flagHelp(SCENARIO_FLAGS)}`,
@@ -75,7 +109,7 @@ const COMMANDS: Record<string, Command> = {
       const file = positional[0]!;
       const out = replayScenarioFile(file, profile);
       const expectation = loadExpectation(file);
-      const wrong = expectation ? mismatches(out, expectation) : null;
+      const wrong = expectation ? mismatches(out, expectation) : null; // null: none stated for this profile
       if (flags.json) writeStdout(JSON.stringify(out, null, 2));
       else writeStdout([formatScenarioOutput(out), ...(wrong ? [expectationLine(wrong)] : [])].join('\n'));
       return wrong && wrong.length > 0 ? 1 : 0;
@@ -91,8 +125,8 @@ const COMMANDS: Record<string, Command> = {
       const results = builtinScenarioFiles().map((f) => {
         const output = replayScenarioFile(f, profile);
         const expectation = loadExpectation(f);
-        const wrong = expectation ? mismatches(output, expectation) : [];
-        return { output, verdict: !expectation ? 'no expectations' : wrong.length ? 'mismatch' : 'match', mismatches: wrong };
+        const wrong = expectation ? mismatches(output, expectation) : null;
+        return { output, verdict: !wrong ? 'no expectations' : wrong.length ? 'mismatch' : 'match', mismatches: wrong ?? [] };
       });
       const bad = results.filter((r) => r.verdict === 'mismatch').length;
       const matched = results.filter((r) => r.verdict === 'match').length;

@@ -32,6 +32,7 @@ export function newMsgBlockForWrite(ctx: Ctx, fs: Fs): Draft<MsgBlock> {
     dmap: [],
     lchk: '',
     needSync: false,
+    noCompact: false,
   };
   // os.OpenFile(mb.mfn, O_CREATE|O_RDWR): a create, or nothing if a stray file is there.
   ctx.io.create(blockPath(index), 'newMsgBlockForWrite');

@@ -41,11 +41,24 @@ function storedImage(o: ConsumerProc): StoredConsumerState {
   };
 }
 
-/** `writeState` → `writeFileWithOptionalSync`: o.dat rewritten in place (O_SYNC under sync always). */
+/**
+ * `writeState` → `writeFileWithOptionalSync`: o.dat rewritten in place (O_TRUNC; O_SYNC under
+ * sync always). From #7388 (v2.11.11 `writeAtomically` L11469): written to `o.dat.tmp`, renamed
+ * over o.dat, and under sync always the directory is fsynced.
+ */
 function writeConsumerState(ctx: Ctx, o: Con, fn: string): void {
   const state = storedImage(o);
   o.dirty = false;
-  ctx.io.rewriteInPlace(consumerStatePath(o.name), { kind: 'odat', state, bytes: consumerStateBytes(state, ctx.io.nowMs) }, ctx.cfg.syncAlways, fn);
+  const segment = { kind: 'odat', state, bytes: consumerStateBytes(state, ctx.io.nowMs) } as const;
+  const path = consumerStatePath(o.name);
+  if (!ctx.profile.atomicConsumerStateWrite) {
+    ctx.io.rewriteInPlace(path, segment, ctx.cfg.syncAlways, fn);
+    return;
+  }
+  const tmp = `${path}.tmp`;
+  ctx.io.rewriteInPlace(tmp, segment, ctx.cfg.syncAlways, fn);
+  ctx.io.rename(tmp, path, fn);
+  if (ctx.cfg.syncAlways) ctx.io.fsyncDir(path.slice(0, path.lastIndexOf('/')), fn);
 }
 
 /** The flusher's timer fired. Only the flush loop's own writes set its `lastWrite`. */
@@ -179,8 +192,17 @@ export function streamAckMsg(ctx: Ctx, fs: Fs, consumers: readonly ConsumerProc[
  * message the consumer does not hold as pending, the model uses the last delivery sequence
  * (o.dseq-1), the newest one a client could hold.
  */
-export function processAck(ctx: Ctx, fs: Fs, consumers: readonly ConsumerProc[], o: Con, sseq: number): void {
-  if (ctx.profile.ackAtOrPastPointer === 'movePointer' && sseq >= o.sseq) o.sseq = sseq + 1;
+export function processAck(ctx: Ctx, fs: Fs, consumers: readonly ConsumerProc[], o: Con, sseq: number, background?: BackgroundWrites): void {
+  if (sseq >= o.sseq) {
+    // consumer.go processAckMsg: v2.10.22 L2789-L2793; #6109 v2.10.23 L2797-L2811; #6469 v2.10.26.
+    const rule = ctx.profile.ackAtOrPastPointer;
+    const past = sseq > fs.state.lastSeq;
+    if (past && rule !== 'movePointer') {
+      ctx.io.warn(`JetStream consumer '${ctx.cfg.accountName} > ${ctx.cfg.streamName} > ${o.name}' ACK sequence ${sseq} past last stream sequence of ${fs.state.lastSeq}`);
+    }
+    if (rule === 'ignore' || (rule === 'dropPastLastSeq' && past)) return;
+    o.sseq = sseq + 1;
+  }
   let dseq = o.dseq - 1;
   const pi = o.pending.findIndex((p) => p.streamSeq === sseq);
   if (pi >= 0) {
@@ -202,7 +224,20 @@ export function processAck(ctx: Ctx, fs: Fs, consumers: readonly ConsumerProc[],
   }
   o.rdc = o.rdc.filter((r) => r.streamSeq !== sseq);
   storeUpdateAcks(ctx, o, dseq, sseq);
+  // UpdateAcks kicked the flusher (consumer.go L2885) before RemoveMsg runs (L2895): when the
+  // flusher may write now, its o.dat write can land anywhere in the removal.
+  if (background?.odatFlushAfterFileOps !== undefined && o.flushAtMs !== null && o.flushAtMs <= ctx.io.nowMs) {
+    ctx.io.runInBackground(background.odatFlushAfterFileOps, () => flushConsumer(ctx, o));
+  }
   streamAckMsg(ctx, fs, consumers, o, sseq);
+}
+
+/**
+ * Background writers that can land inside an ack's removal (reference section 8): the
+ * consumer's flush loop, writing o.dat after this many of the removal's file operations.
+ */
+export interface BackgroundWrites {
+  readonly odatFlushAfterFileOps?: number;
 }
 
 /** o.dat as `decodeConsumerState` reads it: empty is no state; trailing bytes are ignored. */
@@ -231,14 +266,19 @@ export function restoreConsumer(ctx: Ctx, fs: StoreProc, name: string): Consumer
     dirty: false,
     lastWriteMs: null,
     flushAtMs: null,
+    checkPendingAtMs: null,
   };
   if (ctx.io.exists(consumerStatePath(name))) {
     // HasState → readStoredState(0) → applyState. A corrupt o.dat leaves everything at zero.
     const read = readStoredState(ctx, name);
     if ('corrupt' in read) return base;
     const s = read.state;
+    // applyState (consumer.go L2539-L2554): with restored pending, checkPending runs 0.5-1.5 s
+    // later (a random delay; the model takes its earliest point), or after AckWait if shorter.
+    const checkPendingAtMs = s.pending.length > 0 ? ctx.io.nowMs + Math.min(CHECK_PENDING_RESTORE_DELAY_MS, ctx.cfg.ackWaitMs) : null;
     return {
       ...base,
+      checkPendingAtMs,
       sseq: s.delivered.streamSeq + 1,
       dseq: s.delivered.consumerSeq + 1,
       adflr: s.ackFloor.consumerSeq,
@@ -254,6 +294,108 @@ export function restoreConsumer(ctx: Ctx, fs: StoreProc, name: string): Consumer
   else if (sseq < fs.state.firstSeq) sseq = fs.state.firstSeq;
   else if (sseq > fs.state.lastSeq) sseq = fs.state.lastSeq + 1;
   return { ...base, sseq, dseq: 1, adflr: 0, asflr: sseq - 1, stored: { ...base.stored, delivered: { consumerSeq: 0, streamSeq: sseq - 1 } } };
+}
+
+/** applyState's delay before the first checkPending after a restore: 500 ms + rand(1000) ms. */
+export const CHECK_PENDING_RESTORE_DELAY_MS = 500;
+
+/**
+ * `checkPending` (consumer.go L4592-L4720): drop pending entries below the stream's FirstSeq or
+ * at or below the ack floor, raising the floors to them; with nothing pending, set the floors
+ * to the delivered sequences (as processAckMsg does); if anything was dropped, write the state
+ * through `consumerFileStore.Update` (L2580). Redelivery itself is decided at delivery.
+ *
+ * The timer is armed at restore. In normal operation it only re-times redeliveries, which the
+ * model decides at delivery, unless limits can remove pending messages: then it keeps running
+ * every AckWait (or sooner, when a pending message expires) while anything is pending.
+ */
+export function checkPending(ctx: Ctx, fs: Fs, o: Con): void {
+  o.checkPendingAtMs = null;
+  const nowMs = ctx.io.nowMs;
+  const fseq = fs.state.firstSeq;
+  let shouldUpdateState = false;
+  let nextMs = ctx.cfg.ackWaitMs;
+  for (const p of [...o.pending]) {
+    if (p.streamSeq < fseq || p.streamSeq <= o.asflr) {
+      o.pending = o.pending.filter((e) => e.streamSeq !== p.streamSeq);
+      o.rdc = o.rdc.filter((r) => r.streamSeq !== p.streamSeq);
+      shouldUpdateState = true;
+      if (p.streamSeq > o.asflr) o.asflr = p.streamSeq;
+      if (p.consumerSeq > o.adflr) o.adflr = p.consumerSeq;
+      continue;
+    }
+    const elapsedMs = nowMs - p.tsMs;
+    if (elapsedMs < ctx.cfg.ackWaitMs && ctx.cfg.ackWaitMs - elapsedMs < nextMs) nextMs = ctx.cfg.ackWaitMs - elapsedMs;
+  }
+  if (o.pending.length > 0) {
+    if (limitsCanRemove(ctx)) o.checkPendingAtMs = nowMs + nextMs;
+  } else {
+    o.rdc = [];
+    o.adflr = o.dseq - 1;
+    o.asflr = o.sseq - 1;
+  }
+  if (shouldUpdateState) storeUpdate(ctx, o, currentState(o));
+}
+
+function limitsCanRemove(ctx: Ctx): boolean {
+  return ctx.cfg.maxAgeMs > 0 || ctx.cfg.maxMsgsPerSubject > 0;
+}
+
+/** `writeStoreStateUnlocked` (L2580): the consumer's state as the store gets it. */
+function currentState(o: ConsumerProc): ConsumerProc['stored'] {
+  return {
+    delivered: { consumerSeq: o.dseq - 1, streamSeq: o.sseq - 1 },
+    ackFloor: { consumerSeq: o.adflr, streamSeq: o.asflr },
+    pending: o.pending.map((p) => ({ ...p })),
+    redelivered: o.rdc.map((r) => ({ ...r })),
+  };
+}
+
+/**
+ * `consumerFileStore.Update` (filestore.go L9012): an outdated update (lower delivered consumer
+ * sequence or ack floor) is ignored, a bad one rejected; otherwise the state is copied and the
+ * flusher kicked.
+ */
+function storeUpdate(ctx: Ctx, o: Con, state: ConsumerProc['stored']): void {
+  const s = o.stored;
+  if (state.delivered.consumerSeq < s.delivered.consumerSeq || state.ackFloor.streamSeq < s.ackFloor.streamSeq) return;
+  if (state.ackFloor.consumerSeq > state.delivered.consumerSeq || state.ackFloor.streamSeq > state.delivered.streamSeq) return;
+  if (state.pending.some((p) => p.streamSeq <= state.ackFloor.streamSeq || p.streamSeq > state.delivered.streamSeq)) return;
+  o.stored = state;
+  kickFlusher(ctx, o);
+}
+
+/**
+ * #7692 (v2.14.0 consumer.go L1289-L1330, `reconcileStateWithStream` L6089): at recovery, a
+ * single-replica consumer whose delivered stream sequence is past the stream's LastSeq is
+ * reconciled to it and persisted at once with `ForceUpdate` (a synchronous o.dat write).
+ */
+export function reconcileAtStart(ctx: Ctx, fs: StoreProc, o: Con): void {
+  if (!ctx.profile.reconcileConsumerAtStart) return;
+  const sseq = o.sseq > 0 ? o.sseq - 1 : 0;
+  const lseq = fs.state.lastSeq;
+  if (!(lseq < sseq)) return;
+  ctx.io.warn(`JetStream consumer '${ctx.cfg.accountName} > ${ctx.cfg.streamName} > ${o.name}' delivered sequence ${sseq} past last stream sequence of ${lseq}`);
+  if (o.asflr > lseq) {
+    o.asflr = lseq;
+    o.adflr = o.dseq > 0 ? o.dseq - 1 : 0;
+    o.pending = [];
+    o.rdc = [];
+  }
+  o.pending = o.pending.filter((p) => p.streamSeq <= lseq);
+  o.rdc = o.rdc.filter((r) => r.streamSeq <= lseq);
+  if (o.pending.length === 0) {
+    o.sseq = o.asflr + 1;
+    o.dseq = o.adflr + 1;
+  } else {
+    o.sseq = Math.max(...o.pending.map((p) => p.streamSeq)) + 1;
+    o.dseq = Math.max(...o.pending.map((p) => p.consumerSeq)) + 1;
+  }
+  // ForceUpdate (filestore.go L12982): sanity checks, replace the state, write it now.
+  const state = currentState(o);
+  if (state.ackFloor.consumerSeq > state.delivered.consumerSeq || state.ackFloor.streamSeq > state.delivered.streamSeq) return;
+  o.stored = state;
+  writeConsumerState(ctx, o, `ForceUpdate(${o.name})`);
 }
 
 /** `SetStarting`: a new consumer's o.dat is written synchronously. */

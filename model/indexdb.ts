@@ -6,6 +6,7 @@
  */
 import type { Draft } from 'immer';
 import { checksumOf, indexDbBytes, type IndexDbImage, type IndexDbSubject, type IndexDbSummary, type Segment } from './records.js';
+import { rebuildStateFromBlocks, trackingState, trackingStatesEqual } from './recovery.js';
 import { blockPath, INDEX_DB_PATH, liveMessages, lmbOf, type Ctx, type StoreProc } from './state.js';
 
 /** `mb.lastChecksum`: the last 8 bytes of a block file ('' when all zeros or shorter than 8). */
@@ -67,8 +68,45 @@ export function buildSummary(ctx: Ctx, fs: StoreProc): IndexDbSummary {
  */
 export function writeFullState(ctx: Ctx, fs: Draft<StoreProc>, fn: string): void {
   if (!fs.dirty) return;
+  if (ctx.profile.trackingStateCheck && !trackingStatesEqual(fs.state, trackingState(fs.blks))) {
+    // #6034 (v2.10.23 L8358-L8366): refuse to write, rebuild the summary from the blocks.
+    // In 2.10.22 the check was OR-ed with len(fs.blks) > 0 (L8040), so it never refused.
+    ctx.io.warn(`Filestore [${ctx.cfg.streamName}] Stream state encountered internal inconsistency on write`);
+    rebuildStateFromBlocks(fs);
+    return;
+  }
+  writeCapturedState(ctx, captureFullState(ctx, fs), fn);
+}
+
+/**
+ * The part of `_writeFullState` done under the store lock (v2.10.22 L7890-L8042): encode the
+ * state and take the dirty count (`fs.dirty -= priorDirty` after the write: changes made while
+ * the file is written keep the store dirty).
+ */
+export function captureFullState(ctx: Ctx, fs: Draft<StoreProc>): IndexDbImage {
   const summary = buildSummary(ctx, fs);
-  const image: IndexDbImage = { kind: 'indexdb', summary, bytes: indexDbBytes(summary) };
-  ctx.io.rewriteInPlace(INDEX_DB_PATH, image, false, fn);
   fs.dirty = false;
+  return { kind: 'indexdb', summary, bytes: indexDbBytes(summary) };
+}
+
+/** The part done outside the lock (L8064): `os.WriteFile`, truncate then write, no fsync. */
+export function writeCapturedState(ctx: Ctx, image: IndexDbImage, fn: string): void {
+  ctx.io.rewriteInPlace(INDEX_DB_PATH, image, false, fn);
+}
+
+/**
+ * The index.db ticker fires while an ack's removal runs: the writer captures the state before
+ * the removal takes the lock, and its write lands after `afterFileOps` of the removal's file
+ * operations (`flushStreamStateLoop` L7851 → `_writeFullState`, written outside the lock until
+ * and after #7759, which only serialises index.db writers among themselves).
+ */
+export function indexDbWriteDuringRemoval(ctx: Ctx, fs: Draft<StoreProc>, afterFileOps: number): void {
+  fs.timers.indexFlushAtMs += fs.timers.indexFlushPeriodMs;
+  if (!fs.dirty) return;
+  if (ctx.profile.trackingStateCheck && !trackingStatesEqual(fs.state, trackingState(fs.blks))) {
+    writeFullState(ctx, fs, 'flushStreamStateLoop');
+    return;
+  }
+  const image = captureFullState(ctx, fs);
+  ctx.io.runInBackground(afterFileOps, () => writeCapturedState(ctx, image, 'flushStreamStateLoop'));
 }

@@ -40,7 +40,30 @@ export class Io {
     return this.killAfterFileOps === undefined ? Infinity : this.killAfterFileOps - this.ops.length;
   }
 
+  /** A background writer waiting to run once the step has issued `atOps` operations. */
+  private background: { atOps: number; run: () => void } | null = null;
+
+  /**
+   * Run `run` (a background goroutine's write) just before the step's `afterOps`-th next
+   * operation, or at the end of the step if it issues fewer. Its own operations count toward
+   * the kill point like any other. One background writer at a time.
+   */
+  runInBackground(afterOps: number, run: () => void): void {
+    if (this.background) throw new Error('a background write is already scheduled');
+    this.background = { atOps: this.ops.length + afterOps, run };
+    this.runDueBackground();
+  }
+
+  /** Run the scheduled background write if it is due now (or `force`, at the end of a step). */
+  runDueBackground(force = false): void {
+    const b = this.background;
+    if (!b || (!force && this.ops.length < b.atOps)) return;
+    this.background = null;
+    b.run();
+  }
+
   private issue(op: FileOp, fn: string): void {
+    this.runDueBackground();
     if (this.killAfterFileOps !== undefined && this.ops.length >= this.killAfterFileOps) throw new KillSignal();
     const issued = issueOp(this.disk, op, this.nowMs);
     this.ops.push({ id: issued.id, atMs: issued.atMs, op, fn });

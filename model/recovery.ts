@@ -15,9 +15,9 @@
  * After a rebuild, index.db's LastSeq is carried forward per `priorLastSeqReuse`.
  */
 import type { Draft } from 'immer';
-import { newMsgBlockForWrite, writeTombstone } from './blocks.js';
+import { newMsgBlockForWrite, writeRecordToBlock, writeTombstone } from './blocks.js';
 import { lastChecksumOfFile } from './indexdb.js';
-import { checksumOf, type TimeMs } from './records.js';
+import { checksumOf, tombstoneRecord, type TimeMs } from './records.js';
 import { removeMsgBlock, removeMsgBlockFromList, removeMsgViaLimits, resetAgeCheck, selectNextFirst, selectNextFirstInBlock } from './removal.js';
 import {
   blockPath,
@@ -35,6 +35,7 @@ import {
   type StreamSummary,
 } from './state.js';
 import { subjectSeqs } from './blocks.js';
+import { startStoreTimers, type TimerJitter } from './timers.js';
 
 type Fs = Draft<StoreProc>;
 
@@ -60,7 +61,7 @@ function warn(ctx: Ctx, text: string): void {
 }
 
 function initMsgBlock(index: number): MsgBlock {
-  return { index, firstSeq: 0, firstTsMs: null, lastSeq: 0, lastTsMs: null, msgs: 0, bytes: 0, rbytes: 0, dmap: [], lchk: '', needSync: false };
+  return { index, firstSeq: 0, firstTsMs: null, lastSeq: 0, lastTsMs: null, msgs: 0, bytes: 0, rbytes: 0, dmap: [], lchk: '', needSync: false, noCompact: false };
 }
 
 /** `addMsgBlock`: append and make it the lmb. */
@@ -157,7 +158,8 @@ function rebuildBlockFromFile(ctx: Ctx, mb: Draft<MsgBlock>): { ld: LostData | n
     const fseq = mb.firstSeq;
     if (seg.kind === 'skip' || seg.seq < fseq) {
       if (seg.seq >= fseq) {
-        insertSorted(mb.dmap, seg.seq);
+        // #6521 (v2.10.26 L1437-L1443): only a block with messages puts a skip in its dmap.
+        if (ctx.profile.skipInEmptyBlockToDmap || mb.msgs > 0) insertSorted(mb.dmap, seg.seq);
         mb.lastSeq = seg.seq;
         mb.lastTsMs = seg.tsMs;
         if (mb.msgs === 0) {
@@ -233,6 +235,7 @@ function recoverFullState(ctx: Ctx, fs: Fs): FullStateResult {
 
   const mb = lmbOf(fs) as Draft<MsgBlock> | undefined;
   if (!mb || mb.index !== s.lmbIndex) {
+    if (ctx.profile.trackingStateCheck) ctx.io.unlink(INDEX_DB_PATH, 'recoverFullState'); // #6034, v2.10.23 L1743
     warn(ctx, 'Stream state block does not exist or index mismatch');
     return ERR_CORRUPT_STATE;
   }
@@ -245,15 +248,75 @@ function recoverFullState(ctx: Ctx, fs: Fs): FullStateResult {
     warn(ctx, 'Stream state outdated, last block has additional entries, will rebuild');
     return ERR_PRIOR_STATE;
   }
+  const onDisk = new Set<number>();
   for (const name of ctx.io.list(MSGS_DIR)) {
-    const index = scanBlockIndex(name);
+    const index = scanBlockIndex(name, ctx.profile.strictBlkSuffix);
     if (index !== null && index > s.lmbIndex) {
       warn(ctx, 'Stream state outdated, found extra blocks, will rebuild');
       return ERR_PRIOR_STATE;
     }
+    if (index !== null) onDisk.add(index);
+  }
+  if (ctx.profile.detectMissingBlocks) {
+    // #7123 (v2.11.11 L1905-L1919): blocks pre-marked closed and not found on disk are lost.
+    let rebuild = false;
+    for (const b of fs.blks) {
+      if (onDisk.has(b.index)) continue;
+      rebuild = true;
+      addLostData(fs, rebuildMissingBlock(b));
+      warn(ctx, `Stream state detected prior state, could not locate msg block ${b.index}`);
+    }
+    if (rebuild) return ERR_PRIOR_STATE;
+  }
+  if (ctx.profile.trackingStateCheck && !trackingStatesEqual(fs.state, trackingState(fs.blks))) {
+    // #6034 (v2.10.23 L1784): the summary disagrees with the sum of the blocks.
+    ctx.io.unlink(INDEX_DB_PATH, 'recoverFullState');
+    warn(ctx, 'Stream state encountered internal inconsistency on recover');
+    return ERR_CORRUPT_STATE;
   }
   mb.lchk = s.lmbLastChecksum;
   return 'ok';
+}
+
+/** `updateTrackingState` over blocks (v2.10.23 L1513): their summed state, timestamps ignored. */
+export function trackingState(blks: readonly MsgBlock[]): StreamSummary {
+  const m = zeroSummary();
+  for (const mb of blks) {
+    if (m.firstSeq === 0 || mb.firstSeq < m.firstSeq) m.firstSeq = mb.firstSeq;
+    if (mb.lastSeq > m.lastSeq) m.lastSeq = mb.lastSeq;
+    m.msgs += mb.msgs;
+    m.bytes += mb.bytes;
+  }
+  return m;
+}
+
+/** `trackingStatesEqual` (v2.10.23 L1527): FirstSeq is compared only when past 1. */
+export function trackingStatesEqual(fs: StreamSummary, mb: StreamSummary): boolean {
+  if ((fs.firstSeq > 1 && mb.firstSeq > 1) || mb.firstSeq > 1) {
+    return fs.msgs === mb.msgs && fs.firstSeq === mb.firstSeq && fs.lastSeq === mb.lastSeq && fs.bytes === mb.bytes;
+  }
+  return fs.msgs === mb.msgs && fs.lastSeq === mb.lastSeq && fs.bytes === mb.bytes;
+}
+
+/**
+ * `fs.rebuildStateLocked(nil)` (v2.10.23 L8398): the stream summary recomputed from the
+ * blocks; LastSeq is the last block's.
+ */
+export function rebuildStateFromBlocks(fs: Fs): void {
+  fs.state.msgs = 0;
+  fs.state.bytes = 0;
+  fs.state.firstSeq = 0;
+  fs.state.lastSeq = 0;
+  for (const mb of fs.blks) {
+    fs.state.msgs += mb.msgs;
+    fs.state.bytes += mb.bytes;
+    if (fs.state.firstSeq === 0 || mb.firstSeq < fs.state.firstSeq) {
+      fs.state.firstSeq = mb.firstSeq;
+      fs.state.firstTsMs = mb.firstTsMs;
+    }
+    fs.state.lastSeq = mb.lastSeq;
+    fs.state.lastTsMs = mb.lastTsMs;
+  }
 }
 
 /** `recoverMsgBlock`: no legacy .idx in 2.10, so every block is rebuilt from its file. */
@@ -269,7 +332,7 @@ function recoverMsgBlock(ctx: Ctx, fs: Fs, index: number, tombs: number[]): Draf
 function recoverMsgs(ctx: Ctx, fs: Fs, tombs: number[]): void {
   const indices = ctx.io
     .list(MSGS_DIR)
-    .map(scanBlockIndex)
+    .map((name) => scanBlockIndex(name, ctx.profile.strictBlkSuffix))
     .filter((i): i is number => i !== null)
     .sort((a, b) => a - b);
   for (const index of indices) {
@@ -280,11 +343,15 @@ function recoverMsgs(ctx: Ctx, fs: Fs, tombs: number[]): void {
       removeMsgBlockFromList(fs, index);
       continue;
     }
-    if (fs.state.firstSeq === 0 || mb.firstSeq < fs.state.firstSeq) {
+    // #7384 (v2.11.11 L1935): while empty, reset so tombstones over several blocks move up.
+    if (ctx.profile.recoverResetsWhileEmpty && fs.state.msgs === 0) fs.state = zeroSummary();
+    // #6685 (v2.10.28 L1936): a tombstone-only block (first.ts 0) no longer lowers FirstSeq.
+    const mayLower = ctx.profile.tombstoneOnlyBlockLowersFirstSeq || mb.firstTsMs !== null;
+    if (fs.state.firstSeq === 0 || (mb.firstSeq < fs.state.firstSeq && mayLower)) {
       fs.state.firstSeq = mb.firstSeq;
       fs.state.firstTsMs = mb.firstTsMs;
     }
-    if (mb.lastSeq > fs.state.lastSeq) {
+    if (mb.lastSeq > fs.state.lastSeq || (ctx.profile.recoverResetsWhileEmpty && mb.lastSeq === fs.state.lastSeq)) {
       fs.state.lastSeq = mb.lastSeq;
       fs.state.lastTsMs = mb.lastTsMs;
     }
@@ -367,7 +434,7 @@ function expireMsgsOnRecover(ctx: Ctx, fs: Fs): void {
   }
   fs.state.msgs = purged < fs.state.msgs ? fs.state.msgs - purged : 0;
   fs.state.bytes = bytes < fs.state.bytes ? fs.state.bytes - bytes : 0;
-  selectNextFirst(fs);
+  selectNextFirst(ctx, fs);
   if (fs.lmbIndex === null && last.seq !== 0) {
     newMsgBlockForWrite(ctx, fs);
     writeTombstone(ctx, fs, last.seq, last.tsMs);
@@ -387,14 +454,14 @@ function enforcePerSubjectLimit(ctx: Ctx, fs: Fs): void {
 
 /** A store that has not recovered anything yet. */
 export function newStoreProc(): StoreProc {
-  return { state: zeroSummary(), blks: [], lmbIndex: null, dirty: false, lost: null, timers: { syncAtMs: 0, indexFlushAtMs: 0, ageCheckAtMs: null } };
+  return { state: zeroSummary(), blks: [], lmbIndex: null, dirty: false, lost: null, firstMoved: false, timers: { syncAtMs: 0, indexFlushAtMs: 0, indexFlushPeriodMs: 0, syncRearmed: false, ageCheckAtMs: null } };
 }
 
 /**
  * `newFileStoreWithCreated`: recover the stream's state from its files, then replay leftover
  * tombstones, enforce limits and start the timers.
  */
-export function openFileStore(ctx: Ctx, fs: Fs): void {
+export function openFileStore(ctx: Ctx, fs: Fs, jitter: TimerJitter = {}): void {
   const result = recoverFullState(ctx, fs);
   const tombs: number[] = [];
   if (result !== 'ok') {
@@ -404,15 +471,22 @@ export function openFileStore(ctx: Ctx, fs: Fs): void {
     fs.state = zeroSummary();
     fs.blks = [];
     recoverMsgs(ctx, fs, tombs);
-    const reuse = ctx.profile.priorLastSeqReuse === 'always' || fs.lost !== null;
+    // newFileStoreWithCreated: index.db remembers a LastSeq past what the blocks show.
+    const rule = ctx.profile.priorLastSeqReuse;
+    const reuse = rule !== 'onlyWithLostData' || fs.lost !== null;
     if (reuse && prior.lastSeq > fs.state.lastSeq) {
+      if (rule === 'alwaysWithTombstone') {
+        // #7782 (v2.12.5 L510-L528): the tombstone first (mb.writeTombstone), then the sequences.
+        const nmb = newMsgBlockForWrite(ctx, fs);
+        writeRecordToBlock(ctx, nmb, tombstoneRecord(nmb.index, prior.lastSeq, prior.lastTsMs), 'writeTombstone');
+      }
       fs.state.lastSeq = prior.lastSeq;
       fs.state.lastTsMs = prior.lastTsMs;
       if (ctx.profile.priorReuseSetsFirstSeq && fs.state.msgs === 0) {
         fs.state.firstSeq = fs.state.lastSeq + 1;
         fs.state.firstTsMs = null;
       }
-      if (fs.lost !== null) {
+      if (rule !== 'alwaysWithTombstone' && fs.lost !== null) {
         newMsgBlockForWrite(ctx, fs);
         writeTombstone(ctx, fs, prior.lastSeq, prior.lastTsMs);
       }
@@ -430,6 +504,5 @@ export function openFileStore(ctx: Ctx, fs: Fs): void {
     expireMsgsOnRecover(ctx, fs);
     if (fs.timers.ageCheckAtMs === null) fs.timers.ageCheckAtMs = ctx.io.nowMs + ctx.cfg.maxAgeMs; // startAgeChk
   }
-  fs.timers.syncAtMs = ctx.io.nowMs + ctx.cfg.syncIntervalMs;
-  fs.timers.indexFlushAtMs = ctx.io.nowMs + ctx.cfg.indexFlushIntervalMs;
+  startStoreTimers(ctx, fs, jitter);
 }

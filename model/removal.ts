@@ -4,12 +4,15 @@
  * `removeMsgBlockFromList` (L7429), `mb.selectNextFirst` (L4485), `fs.selectNextFirst`
  * (L4524), `expireMsgs` (L4726) and `resetAgeChk` (L4697).
  *
- * Not modelled: inline compaction (`shouldCompactInline`: blocks over 2 MB that are at least
- * half deleted) and secure erase.
+ * Not modelled: secure erase (EraseMsg).
  */
 import type { Draft } from 'immer';
 import { assert } from './assert.js';
 import { newMsgBlockForWrite, writeTombstone } from './blocks.js';
+import { compactWithFloor } from './sync.js';
+
+/** `compactMinimum` (L340): inline compaction only for blocks over 2 MB. */
+export const COMPACT_MINIMUM_BYTES = 2 * 1024 * 1024;
 import { blockPath, insertSorted, lmbOf, lookupMsg, removeSorted, selectMsgBlock, type Ctx, type MsgBlock, type StoreProc } from './state.js';
 
 type Fs = Draft<StoreProc>;
@@ -44,12 +47,15 @@ export function removeMsg(ctx: Ctx, fs: Fs, seq: number, viaLimits: boolean): bo
     }
   } else if (!isEmpty) {
     insertSorted(mb.dmap, seq);
+    // Inline compaction (L3946, `shouldCompactInline` L4009): a non-last block over 2 MB that is
+    // at least half reclaimable is rewritten at once (`mb.compact()` = compactWithFloor(0)).
+    if (mb.index !== fs.lmbIndex && mb.rbytes > COMPACT_MINIMUM_BYTES && mb.bytes * 2 < mb.rbytes) compactWithFloor(ctx, mb, 0, null);
   }
 
   if (isEmpty) {
     // This writes the LastSeq tombstone iff mb is the lmb.
     removeMsgBlock(ctx, fs, mb);
-    if (seq === fs.state.firstSeq) selectNextFirst(fs);
+    if (seq === fs.state.firstSeq) selectNextFirst(ctx, fs);
   }
   if (!viaLimits && !isEmpty) writeTombstone(ctx, fs, sm.seq, sm.tsMs);
   return true;
@@ -63,15 +69,18 @@ export function removeMsgViaLimits(ctx: Ctx, fs: Fs, seq: number): boolean {
 /**
  * `fs.removeMsgBlock`. For the lmb a replacement block holding a tombstone for the removed
  * block's LastSeq is created; the order of the unlink and the create is the version flag
- * `lmbRemovalOrder` (v2.10.22: unlink first, then create, then write the tombstone).
+ * `lmbRemovalOrder` (v2.10.22 L7446: unlink first, then create, then write the tombstone;
+ * #6778, v2.10.28 L8324: create and write first). From #7384 (v2.11.11 L8981) a non-last block
+ * holding LastSeq also gets a LastSeq tombstone first; from #7387 (v2.14.0 L10961) a block that
+ * still holds tombstones for earlier blocks is not deleted.
  */
 export function removeMsgBlock(ctx: Ctx, fs: Fs, mb: Draft<MsgBlock>): void {
   const wasLmb = mb.index === fs.lmbIndex;
   const lseq = mb.lastSeq;
   const lts = mb.lastTsMs;
   const unlinkAndDrop = () => {
-    ctx.io.unlink(blockPath(mb.index), 'removeMsgBlock'); // mb.dirtyCloseWithRemove(true)
-    removeMsgBlockFromList(fs, mb.index);
+    if (ctx.profile.keepBlocksWithPriorTombstones && numPriorTombs(ctx, fs, mb) > 0) return;
+    forceRemoveMsgBlock(ctx, fs, mb);
   };
   if (wasLmb && ctx.profile.lmbRemovalOrder === 'createThenUnlink') {
     newMsgBlockForWrite(ctx, fs);
@@ -79,11 +88,35 @@ export function removeMsgBlock(ctx: Ctx, fs: Fs, mb: Draft<MsgBlock>): void {
     unlinkAndDrop();
     return;
   }
+  if (!wasLmb && ctx.profile.nonLmbRemovalWritesLastSeqTombstone && lseq === fs.state.lastSeq) {
+    writeTombstone(ctx, fs, lseq, lts);
+  }
   unlinkAndDrop();
-  if (wasLmb) {
+  if (wasLmb && ctx.profile.lmbRemovalOrder === 'unlinkThenCreate') {
     newMsgBlockForWrite(ctx, fs);
     writeTombstone(ctx, fs, lseq, lts);
   }
+}
+
+/** `forceRemoveMsgBlock` (`dirtyCloseWithRemove(true)` + `removeMsgBlockFromList`): no tombstone. */
+export function forceRemoveMsgBlock(ctx: Ctx, fs: Fs, mb: MsgBlock): void {
+  ctx.io.unlink(blockPath(mb.index), 'removeMsgBlock'); // mb.dirtyCloseWithRemove(true)
+  removeMsgBlockFromList(fs, mb.index);
+}
+
+/**
+ * `mb.numPriorTombsLocked` (v2.14.0 L10616): tombstones in the block's file for sequences at or
+ * above the stream's FirstSeq and below the block's first message record.
+ */
+export function numPriorTombs(ctx: Ctx, fs: StoreProc, mb: MsgBlock): number {
+  let fseq = 0;
+  let tombs = 0;
+  for (const s of ctx.io.read(blockPath(mb.index)) ?? []) {
+    if (s.kind === 'tombstone') {
+      if (s.seq >= fs.state.firstSeq && (fseq === 0 || s.seq < fseq)) tombs++;
+    } else if (s.kind === 'msg' && fseq === 0) fseq = s.seq;
+  }
+  return tombs;
 }
 
 /** `removeMsgBlockFromList`: `fs.lmb` is left alone (it may name the removed block). */
@@ -110,8 +143,14 @@ export function selectNextFirstInBlock(ctx: Ctx, mb: Draft<MsgBlock>): void {
   mb.firstTsMs = sm ? sm.tsMs : null;
 }
 
-/** `fs.selectNextFirst`: FirstSeq from the first block, or LastSeq+1 when there is none. */
-export function selectNextFirst(fs: Fs): void {
+/**
+ * `fs.selectNextFirst`: FirstSeq from the first block, or LastSeq+1 when there is none. From
+ * #7384 (v2.11.11) leading empty blocks are force-removed first (no tombstone).
+ */
+export function selectNextFirst(ctx: Ctx, fs: Fs): void {
+  if (ctx.profile.selectNextFirstRemovesEmptyBlocks) {
+    while (fs.blks.length > 1 && fs.blks[0]!.msgs === 0) forceRemoveMsgBlock(ctx, fs, fs.blks[0]!);
+  }
   const first = fs.blks[0];
   if (first) {
     fs.state.firstSeq = first.firstSeq;
@@ -120,6 +159,7 @@ export function selectNextFirst(fs: Fs): void {
     fs.state.firstSeq = fs.state.lastSeq + 1;
     fs.state.firstTsMs = null;
   }
+  fs.firstMoved = true;
 }
 
 /** `msgForSeq(0)`: the stream's first message, if it can be loaded. */

@@ -27,6 +27,8 @@ export interface MsgBlock {
   lchk: string;
   /** Written since the last fsync (`mb.needSync`). */
   needSync: boolean;
+  /** `mb.noCompact`: the last sync-time compaction changed nothing (cleared when FirstSeq moves). */
+  noCompact: boolean;
 }
 
 /** `fs.state`: what `FastState` reports. */
@@ -53,12 +55,21 @@ export interface StoreProc {
   dirty: boolean;
   /** `fs.ld`: sequences recovery declared lost; null when none was recorded. */
   lost: { msgs: number[]; bytes: number } | null;
+  /** `fs.firstMoved`: FirstSeq moved since the last `syncBlocks` (lets it retry compaction). */
+  firstMoved: boolean;
   /** Deadlines of the store's timers. */
   timers: {
     /** `syncBlocks` (`setSyncTimer`). */
     syncAtMs: number;
     /** `flushStreamStateLoop` ticker: `writeFullState`. */
     indexFlushAtMs: number;
+    /** The ticker's period: 2 min plus the jitter chosen at start (#6220). */
+    indexFlushPeriodMs: number;
+    /**
+     * `syncBlocks` has run once: it re-arms itself only after its work (L5378), so from then on
+     * it fires just after the index.db ticker (which keeps its phase, L7851) when both are due.
+     */
+    syncRearmed: boolean;
     /** `ageChk`: `expireMsgs`, or null when not running. */
     ageCheckAtMs: number | null;
   };
@@ -93,6 +104,8 @@ export interface ConsumerProc {
   lastWriteMs: TimeMs | null;
   /** When `flushLoop` will write o.dat next; null when not kicked. */
   flushAtMs: TimeMs | null;
+  /** `o.ptmr`: when `checkPending` runs next; null when not armed. */
+  checkPendingAtMs: TimeMs | null;
 }
 
 export interface Proc {
@@ -129,9 +142,12 @@ export function consumerStatePath(name: string): string {
   return `obs/${name}/o.dat`;
 }
 
-/** `blkScan = "%d.blk"` with fmt.Sscanf, which also accepts "10.blk.tmp" (fixed by #6684). */
-export function scanBlockIndex(fileName: string): number | null {
-  const m = /^(\d+)\.blk/.exec(fileName);
+/**
+ * `blkScan = "%d.blk"` with fmt.Sscanf, which also accepts "10.blk.tmp"; with `strict` (#6684,
+ * v2.10.28) the name must also end in ".blk".
+ */
+export function scanBlockIndex(fileName: string, strict = false): number | null {
+  const m = (strict ? /^(\d+)\.blk$/ : /^(\d+)\.blk/).exec(fileName);
   return m ? Number(m[1]) : null;
 }
 

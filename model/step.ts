@@ -4,19 +4,21 @@
  * timers that fired, and whether the process died. Pure: no I/O, no clock, no randomness.
  * Scenarios, search, properties and diagrams all read this one result.
  */
-import { produce, type Draft } from 'immer';
+import { current, isDraft, produce, type Draft } from 'immer';
 import { assert } from './assert.js';
 import { newMsgBlockForWrite, skipMsg, storeMsg } from './blocks.js';
 import type { StoreConfig } from './config.js';
-import { checkForOrphanMsgs, deliverNext, processAck, restoreConsumer, stopConsumer, writeStartingState, type Delivery } from './consumer.js';
+import { checkForOrphanMsgs, deliverNext, processAck, reconcileAtStart, restoreConsumer, stopConsumer, writeStartingState, type Delivery } from './consumer.js';
 import { assertDiskInvariants, collectGarbage, emptyDisk, powerLoss, syncAll, writeback, type PowerLossKeep } from './disk.js';
-import { writeFullState } from './indexdb.js';
+import { indexDbWriteDuringRemoval, writeFullState } from './indexdb.js';
 import { Io, KillSignal, type PerformedOp } from './io.js';
 import { getProfile } from './profile.js';
 import { newStoreProc, openFileStore } from './recovery.js';
+import type { Segment } from './records.js';
 import { assertStoreInvariants, removeMsg } from './removal.js';
+import { syncBlocks } from './sync.js';
 import { consumerStatePath, type Ctx, type ModelState, type Proc } from './state.js';
-import { advanceClock, type TimerFiring } from './timers.js';
+import { advanceClock, jitterProblem, type TimerFiring, type TimerJitter } from './timers.js';
 
 /** May be carried by any event the running process performs: issue N file operations, then die. */
 export interface KillPoint {
@@ -24,13 +26,13 @@ export interface KillPoint {
 }
 
 export type ModelEvent =
-  | ({ readonly type: 'start' } & KillPoint)
+  | ({ readonly type: 'start' } & TimerJitter & KillPoint)
   | ({ readonly type: 'store'; readonly subject: string; readonly payloadBytes: number; readonly headersBytes?: number; readonly count?: number } & KillPoint)
   | ({ readonly type: 'skip'; readonly count?: number } & KillPoint)
   | ({ readonly type: 'remove'; readonly from: number; readonly to: number } & KillPoint)
   | ({ readonly type: 'newBlock' } & KillPoint)
   | ({ readonly type: 'deliver'; readonly consumer: string; readonly count?: number } & KillPoint)
-  | ({ readonly type: 'ack'; readonly consumer: string; readonly streamSeq: number } & KillPoint)
+  | ({ readonly type: 'ack'; readonly consumer: string; readonly streamSeq: number } & AckInterleaving & KillPoint)
   | ({ readonly type: 'advance'; readonly ms: number } & KillPoint)
   | ({ readonly type: 'stop' } & KillPoint)
   | { readonly type: 'kill' }
@@ -41,6 +43,17 @@ export type ModelEvent =
   | { readonly type: 'truncateFile'; readonly path: string; readonly bytes: number };
 
 export type ModelEventType = ModelEvent['type'];
+
+/**
+ * Background writers that land inside an ack's removal (reference section 8), as explored
+ * interleavings: the consumer's o.dat flush (when its flush loop may write now), and the
+ * index.db ticker (when it is the next timer: the ack then runs at its tick; the state is
+ * captured before the removal and written after that many of its file operations).
+ */
+export interface AckInterleaving {
+  readonly odatFlushAfterFileOps?: number;
+  readonly indexDbWriteAfterFileOps?: number;
+}
 
 /** Events that need the server running, and those that need it down. */
 const NEEDS_RUNNING: ReadonlySet<ModelEventType> = new Set(['store', 'skip', 'remove', 'newBlock', 'deliver', 'ack', 'stop']);
@@ -91,6 +104,11 @@ export function step(state: ModelState, event: ModelEvent): StepResult {
   if (killAfter !== undefined && !(event.type === 'start' || running)) throw new EventError('a kill point needs the server running');
   if (killAfter !== undefined && (!Number.isInteger(killAfter) || killAfter < 0)) throw new EventError(`killAfterFileOps must be a whole number, got ${killAfter}`);
   if (event.type === 'powerLoss') validateKeep(state, event.keep);
+  if (event.type === 'start') {
+    const problem = jitterProblem(profile, state.config, event);
+    if (problem) throw new EventError(problem);
+  }
+  if (event.type === 'ack') validateInterleaving(state, event);
 
   let io!: Io;
   let killed = false;
@@ -103,6 +121,7 @@ export function step(state: ModelState, event: ModelEvent): StepResult {
     const ctx: Ctx = { io, cfg: state.config, profile };
     try {
       outcome = apply(ctx, draft, event, timers);
+      io.runDueBackground(true);
       completed = true;
       if (killAfter !== undefined) killed = true; // fewer operations than the kill point: killed at the end
     } catch (e) {
@@ -137,6 +156,31 @@ function validateKeep(state: ModelState, keep: PowerLossKeep): void {
   }
 }
 
+/** A background write inside an ack must be one the server could perform at that moment. */
+function validateInterleaving(state: ModelState, event: Extract<ModelEvent, { type: 'ack' }>): void {
+  for (const k of [event.odatFlushAfterFileOps, event.indexDbWriteAfterFileOps]) {
+    if (k !== undefined && (!Number.isInteger(k) || k < 0)) throw new EventError(`a background write point must be a whole number, got ${k}`);
+  }
+  if (event.indexDbWriteAfterFileOps !== undefined && !indexDbTickIsNext(state)) {
+    throw new EventError('indexDbWriteAfterFileOps needs the index.db ticker to be the next timer');
+  }
+}
+
+/**
+ * The index.db ticker is the next timer to fire (syncBlocks may share its instant: it fires
+ * first at a tie until it has run once), so an ack can run at its tick.
+ */
+export function indexDbTickIsNext(state: ModelState): boolean {
+  if (!state.proc) return false;
+  const t = state.proc.store.timers;
+  const others = [t.syncAtMs < t.indexFlushAtMs ? t.syncAtMs : Infinity, ...(t.ageCheckAtMs === null ? [] : [t.ageCheckAtMs])];
+  for (const o of state.proc.consumers) {
+    if (o.flushAtMs !== null) others.push(o.flushAtMs);
+    if (o.checkPendingAtMs !== null) others.push(o.checkPendingAtMs);
+  }
+  return !others.some((ms) => ms <= t.indexFlushAtMs);
+}
+
 function requireProc(draft: Draft<ModelState>): Draft<Proc> {
   assert(draft.proc, 'no process');
   return draft.proc;
@@ -154,11 +198,13 @@ function apply(ctx: Ctx, draft: Draft<ModelState>, event: ModelEvent, timers: Ti
       const store = newStoreProc();
       draft.proc = { store, consumers: [] };
       const proc = requireProc(draft);
-      openFileStore(ctx, proc.store);
+      openFileStore(ctx, proc.store, { firstSyncMs: event.firstSyncMs, indexFlushJitterMs: event.indexFlushJitterMs });
       for (const name of ctx.cfg.consumers) {
         const isNew = !ctx.io.exists(consumerStatePath(name));
         proc.consumers.push(restoreConsumer(ctx, proc.store, name));
-        if (isNew) writeStartingState(ctx, proc.consumers[proc.consumers.length - 1]!);
+        const o = proc.consumers[proc.consumers.length - 1]!;
+        if (isNew) writeStartingState(ctx, o);
+        else reconcileAtStart(ctx, proc.store, o);
       }
       checkForOrphanMsgs(ctx, proc.store, proc.consumers);
       return {};
@@ -197,7 +243,17 @@ function apply(ctx: Ctx, draft: Draft<ModelState>, event: ModelEvent, timers: Ti
     }
     case 'ack': {
       const proc = requireProc(draft);
-      processAck(ctx, proc.store, proc.consumers, findConsumer(proc, event.consumer), event.streamSeq);
+      if (event.indexDbWriteAfterFileOps !== undefined) {
+        const atMs = proc.store.timers.indexFlushAtMs;
+        ctx.io.nowMs = atMs;
+        if (proc.store.timers.syncAtMs === atMs && !proc.store.timers.syncRearmed) {
+          timers.push({ timer: 'sync', atMs, opsBefore: ctx.io.ops.length });
+          syncBlocks(ctx, proc.store);
+        }
+        timers.push({ timer: 'indexFlush', atMs, opsBefore: ctx.io.ops.length });
+        indexDbWriteDuringRemoval(ctx, proc.store, event.indexDbWriteAfterFileOps);
+      }
+      processAck(ctx, proc.store, proc.consumers, findConsumer(proc, event.consumer), event.streamSeq, { odatFlushAfterFileOps: event.odatFlushAfterFileOps });
       return {};
     }
     case 'advance': {
@@ -246,7 +302,8 @@ function applyFileEdit(ctx: Ctx, event: Extract<ModelEvent, { type: 'deleteFile'
       return;
     case 'copyFile': {
       mustExist(event.from);
-      const content = io.read(event.from) ?? [];
+      // Plain copies, not the draft's proxies: the recorded operations outlive this step.
+      const content = (io.read(event.from) ?? []).map((seg): Segment => (isDraft(seg) ? (current(seg as Draft<Segment>) as Segment) : seg));
       if (io.exists(event.to)) io.truncate(event.to, 0, OPERATOR);
       else io.create(event.to, OPERATOR);
       let offset = 0;

@@ -12,8 +12,8 @@ export type Cfg = Partial<StoreConfig> & Pick<StoreConfig, 'retention' | 'blockS
 
 export class Sim {
   state;
-  constructor(cfg: Cfg) {
-    this.state = initialState(makeConfig(cfg), 'v2.10.22');
+  constructor(cfg: Cfg, profile = 'v2.10.22') {
+    this.state = initialState(makeConfig(cfg), profile);
   }
   do(e: ModelEvent): StepResult {
     const r = step(this.state, e);

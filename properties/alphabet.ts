@@ -17,8 +17,9 @@
  */
 import { makeConfig, type StoreConfig } from '../model/config.js';
 import type { PowerLossKeep } from '../model/disk.js';
+import { getProfile } from '../model/profile.js';
 import type { ModelState } from '../model/state.js';
-import type { ModelEvent } from '../model/step.js';
+import { indexDbTickIsNext, type ModelEvent } from '../model/step.js';
 import type { Ghost } from './ghost.js';
 
 export const CRASH_MODELS = ['kill', 'power-loss:synced', 'power-loss:ordered', 'power-loss:reordered'] as const;
@@ -66,16 +67,77 @@ export function nextTimerMs(state: ModelState): number | null {
   let next = Math.min(p.store.timers.syncAtMs, p.store.timers.indexFlushAtMs);
   for (const o of p.consumers) if (o.flushAtMs !== null) next = Math.min(next, o.flushAtMs);
   if (p.store.timers.ageCheckAtMs !== null) next = Math.min(next, p.store.timers.ageCheckAtMs);
+  for (const o of p.consumers) if (o.checkPendingAtMs !== null) next = Math.min(next, o.checkPendingAtMs);
   return next;
+}
+
+/**
+ * The timer-jitter choices of a start (#6041, #6128, #6220): the extremes of each range the
+ * server draws from, so the search covers both orders of the first sync and the index.db tick.
+ * One choice (no jitter) for profiles without it.
+ */
+export function startChoices(state: ModelState): ModelEvent[] {
+  const profile = getProfile(state.profileName);
+  const cfg = state.config;
+  const syncs = profile.firstSyncJitter ? [Math.floor(cfg.syncIntervalMs / 2), cfg.syncIntervalMs - 1] : [undefined];
+  const ticks = profile.indexFlushJitterMaxMs > 0 ? [0, profile.indexFlushJitterMaxMs - 1] : [undefined];
+  const out: ModelEvent[] = [];
+  for (const firstSyncMs of syncs) {
+    for (const indexFlushJitterMs of ticks) {
+      out.push({ type: 'start', ...(firstSyncMs === undefined ? {} : { firstSyncMs }), ...(indexFlushJitterMs === undefined ? {} : { indexFlushJitterMs }) });
+    }
+  }
+  return out;
+}
+
+/**
+ * The acks a consumer's client can send: every message it was handed (the ghost's delivered
+ * list), pending or not. Besides the acks of pending messages this includes stale acks (a
+ * message delivered before a restart whose pending entry o.dat never recorded, or already
+ * acked) and so acks at or past the delivery pointer and past LastSeq after a rollback.
+ */
+function ackableSeqs(state: ModelState, ghost: Ghost, consumer: string): number[] {
+  const o = state.proc!.consumers.find((c) => c.name === consumer)!;
+  const seqs = new Set<number>(o.pending.map((p) => p.streamSeq));
+  for (const [c, seq] of ghost.delivered) if (c === consumer) seqs.add(seq);
+  return [...seqs].sort((a, b) => a - b);
+}
+
+/**
+ * The background writes that can land inside an ack's removal (reference section 8): the
+ * o.dat flusher when it may write at once (after k of the removal's file operations: k = 0, 1, 2
+ * for an ack that empties the lmb, whose removal has three; k = 0 otherwise, before the
+ * tombstone), and the index.db ticker when it is the next timer (the ack then runs at its tick).
+ */
+function interleavings(state: ModelState, consumer: string, seq: number): ModelEvent[] {
+  const proc = state.proc!;
+  const fs = proc.store;
+  const o = proc.consumers.find((c) => c.name === consumer)!;
+  const mb = fs.blks.find((b) => seq >= b.firstSeq && seq <= b.lastSeq && !b.dmap.includes(seq));
+  if (!mb || state.config.retention === 'limits') return [];
+  const points = mb.index === fs.lmbIndex && mb.msgs === 1 ? [0, 1, 2] : [0];
+  const out: ModelEvent[] = [];
+  const now = state.nowMs;
+  const flushNow = (o.flushAtMs === null || o.flushAtMs <= now) && (o.lastWriteMs === null || o.lastWriteMs + state.config.consumerFlushMinIntervalMs <= now);
+  if (flushNow) for (const k of points) out.push({ type: 'ack', consumer, streamSeq: seq, odatFlushAfterFileOps: k });
+  if (indexDbTickIsNext(state) && fs.dirty) {
+    for (const k of points) out.push({ type: 'ack', consumer, streamSeq: seq, indexDbWriteAfterFileOps: k });
+  }
+  return out;
 }
 
 /** The operations enabled in a state, in a fixed order, without crashes. */
 export function enabledActions(state: ModelState, ghost: Ghost, bounds: ExploreBounds): ModelEvent[] {
-  if (!state.proc) return [{ type: 'start' }];
+  if (!state.proc) return startChoices(state);
   const out: ModelEvent[] = [];
   if (ghost.stores < bounds.maxMsgs) out.push({ type: 'store', subject: EXPLORED_SUBJECT, payloadBytes: EXPLORED_PAYLOAD_BYTES });
   for (const o of state.proc.consumers) out.push({ type: 'deliver', consumer: o.name });
-  for (const o of state.proc.consumers) for (const p of o.pending) out.push({ type: 'ack', consumer: o.name, streamSeq: p.streamSeq });
+  for (const o of state.proc.consumers) {
+    for (const seq of ackableSeqs(state, ghost, o.name)) {
+      out.push({ type: 'ack', consumer: o.name, streamSeq: seq });
+      out.push(...interleavings(state, o.name, seq));
+    }
+  }
   const next = nextTimerMs(state);
   if (next !== null) out.push({ type: 'advance', ms: next - state.nowMs });
   out.push({ type: 'stop' });

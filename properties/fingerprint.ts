@@ -63,6 +63,7 @@ export function fingerprint(state: ModelState, ghost: Ghost, crashes: number): s
       acked: canonicalClaims(ghost.acked, state.disk),
       restartAfterAck: ghost.restartAfterAck,
       beforeStop: ghost.beforeStop,
+      delivered: ghost.delivered,
     },
   });
   return createHash('sha1').update(text).digest('base64');

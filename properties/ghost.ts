@@ -35,9 +35,14 @@ export interface Ghost {
   readonly restartAfterAck: boolean;
   /** The stream as it was just before a clean stop; null unless the last event was that stop. */
   readonly beforeStop: StreamObservation | null;
+  /**
+   * What each consumer's client was handed: [consumer, stream sequence], sorted. A client can
+   * ack any of these at any time, after a restart included (a stale ack).
+   */
+  readonly delivered: readonly (readonly [string, number])[];
 }
 
-export const EMPTY_GHOST: Ghost = { starts: 0, stores: 0, assigned: [], unacked: [], acked: [], restartAfterAck: false, beforeStop: null };
+export const EMPTY_GHOST: Ghost = { starts: 0, stores: 0, assigned: [], unacked: [], acked: [], restartAfterAck: false, beforeStop: null, delivered: [] };
 
 function lastOpId(r: StepResult): number {
   return r.ops.length === 0 ? 0 : r.ops[r.ops.length - 1]!.id;
@@ -54,7 +59,7 @@ export function lostOpIds(disk: Disk, keep: PowerLossKeep): Set<number> {
  * is judged against its in-flight operations); `streamBefore` is the stream before it.
  */
 export function nextGhost(g: Ghost, event: ModelEvent, r: StepResult, diskBefore: Disk, streamBefore: StreamObservation | null): Ghost {
-  let { starts, stores, assigned, unacked, acked, restartAfterAck } = g;
+  let { starts, stores, assigned, unacked, acked, restartAfterAck, delivered } = g;
   let beforeStop: StreamObservation | null = null;
   const killedMidStep = 'killAfterFileOps' in event && event.killAfterFileOps !== undefined;
 
@@ -85,6 +90,15 @@ export function nextGhost(g: Ghost, event: ModelEvent, r: StepResult, diskBefore
     case 'stop':
       if (r.completed && !killedMidStep) beforeStop = streamBefore;
       break;
+    case 'deliver': {
+      // The client gets a message only when the delivery completed (it is sent after the store update).
+      if (!r.completed || killedMidStep) break;
+      const got = (r.outcome.deliveries ?? []).map((d) => [event.consumer, d.streamSeq] as const);
+      const have = new Set(delivered.map(([c, q]) => `${c}\u0000${q}`));
+      const added = got.filter(([c, q]) => !have.has(`${c}\u0000${q}`));
+      if (added.length > 0) delivered = [...delivered, ...added].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]));
+      break;
+    }
     case 'powerLoss': {
       const lost = lostOpIds(diskBefore, event.keep);
       const minLost = lost.size === 0 ? Infinity : Math.min(...lost);
@@ -97,5 +111,5 @@ export function nextGhost(g: Ghost, event: ModelEvent, r: StepResult, diskBefore
     default:
       break;
   }
-  return { starts, stores, assigned, unacked, acked, restartAfterAck, beforeStop };
+  return { starts, stores, assigned, unacked, acked, restartAfterAck, beforeStop, delivered };
 }

@@ -26,12 +26,14 @@ const base: ExploreRequest = {
   stopEarly: true,
 };
 
+// The o.dat flusher, kicked by the delivery and again by UpdateAcks, writes o.dat while the
+// ack's removal runs (consumer.go L2885 before RemoveMsg L2895: a background write the search
+// interleaves); the kill then lands after removeMsgBlock's unlink, before its create.
 const SEED_BUG: ModelEvent[] = [
   { type: 'start' },
   { type: 'store', subject: 'foo', payloadBytes: 10 },
   { type: 'deliver', consumer: 'C' },
-  { type: 'advance', ms: 0 },
-  { type: 'ack', consumer: 'C', streamSeq: 1, killAfterFileOps: 1 },
+  { type: 'ack', consumer: 'C', streamSeq: 1, odatFlushAfterFileOps: 0, killAfterFileOps: 3 },
   { type: 'start' },
 ];
 
@@ -43,12 +45,12 @@ describe('exhaustive search at v2.10.22 under kill', () => {
   const result = explore(base);
   const r = result.results[0]!;
 
-  it('finds the seed bug as the 6-event trace: the ack that empties the lmb is killed between unlink and create', () => {
+  it('finds the seed bug as the 5-event trace: the ack that empties the lmb is killed between unlink and create', () => {
     expect(r.verdict).toBe('violated');
     expect(r.counterexample!.events).toEqual(SEED_BUG);
     expect(r.counterexample!.message).toBe("after restart the stream's LastSeq is 0 but consumer C has delivered stream sequence 1");
-    const ack = r.counterexample!.trace.steps[4]!;
-    expect(ack.ops.map((o) => `${o.op.type} ${'path' in o.op ? o.op.path : ''} ${o.fn}`)).toEqual(['unlink msgs/1.blk removeMsgBlock']);
+    const ack = r.counterexample!.trace.steps[3]!;
+    expect(ack.ops.map((o) => `${o.op.type} ${'path' in o.op ? o.op.path : ''} ${o.fn}`)).toEqual(['truncate obs/C/o.dat flushLoop(C)', 'write obs/C/o.dat flushLoop(C)', 'unlink msgs/1.blk removeMsgBlock']);
   });
 
   it('the shortest trace is minimal: removing any single event makes the property pass', () => {
@@ -60,8 +62,8 @@ describe('exhaustive search at v2.10.22 under kill', () => {
     }
   });
 
-  it('no shorter trace exists: depth 5 holds', () => {
-    const short = explore({ ...base, bounds: { ...DEFAULT_EXHAUSTIVE_BOUNDS, depth: 5 } }).results[0]!;
+  it('no shorter trace exists: depth 4 holds', () => {
+    const short = explore({ ...base, bounds: { ...DEFAULT_EXHAUSTIVE_BOUNDS, depth: 4 } }).results[0]!;
     expect(short.verdict).toBe('holds');
   });
 

@@ -24,10 +24,36 @@ export const snapshotExpectationSchema = z.strictObject({
   logEmpty: z.boolean().optional(),
 });
 
+const profileExpectationSchema = z.strictObject({
+  derivation: z.string().min(1),
+  /** The profile whose expectations this one shares (default: the base). */
+  like: z.string().optional(),
+  /** Snapshots of its own, replacing those of `like` label by label. */
+  snapshots: z.record(z.string(), snapshotExpectationSchema).optional(),
+});
+
+/**
+ * `derivation` and `snapshots` state the `base` profile (default v2.10.22); `profiles` maps each
+ * other profile to `{ derivation, like?, snapshots? }` (see conformance.test.ts).
+ */
 export const expectationSchema = z.strictObject({
+  base: z.string().optional(),
   derivation: z.string().min(1),
   snapshots: z.record(z.string(), snapshotExpectationSchema),
+  profiles: z.record(z.string(), profileExpectationSchema).optional(),
 });
+
+export const BASE_EXPECTATION_PROFILE = 'v2.10.22';
+
+/** The snapshot expectations of one profile, following `like`; null when the file states none for it. */
+export function expectationFor(exp: Expectation, profile: string, seen: readonly string[] = []): Record<string, SnapshotExpectation> | null {
+  const base = exp.base ?? BASE_EXPECTATION_PROFILE;
+  if (profile === base) return exp.snapshots;
+  const p = exp.profiles?.[profile];
+  if (!p || seen.includes(profile)) return null;
+  const like = expectationFor(exp, p.like ?? base, [...seen, profile]);
+  return like ? { ...like, ...(p.snapshots ?? {}) } : null;
+}
 
 export type SnapshotExpectation = z.output<typeof snapshotExpectationSchema>;
 export type Expectation = z.output<typeof expectationSchema>;
@@ -80,15 +106,20 @@ export function snapshotMismatches(label: string, got: SnapshotOutput, want: Sna
   return out;
 }
 
-/** Every mismatch between a run and the scenario's expectation (empty: it matches). */
-export function mismatches(output: ScenarioOutput, expectation: Expectation): string[] {
+/**
+ * Every mismatch between a run and the scenario's expectation for the run's profile (empty: it
+ * matches); null when the expectation states nothing for that profile.
+ */
+export function mismatches(output: ScenarioOutput, expectation: Expectation): string[] | null {
+  const snapshots = expectationFor(expectation, output.profile);
+  if (!snapshots) return null;
   const out: string[] = [];
-  const labels = Object.keys(expectation.snapshots);
+  const labels = Object.keys(snapshots);
   if (labels.length === 0) out.push('the expectation names no snapshot');
   for (const label of labels) {
     const got = output.snapshots.find((s) => s.label === label);
     if (!got) out.push(`${label}: no snapshot with this label`);
-    else out.push(...snapshotMismatches(label, got, expectation.snapshots[label]!));
+    else out.push(...snapshotMismatches(label, got, snapshots[label]!));
   }
   return out;
 }

@@ -58,7 +58,13 @@ export const powerLossKeepSchema = union('kind', [
 ]);
 
 export const traceEventSchema = union('type', [
-  object({ type: z.literal('start'), killAfterFileOps: kill }),
+  object({
+    type: z.literal('start'),
+    // Timer-jitter choices (#6041, #6220); the model checks them against the profile.
+    firstSyncMs: int(0, MAX_TIMER_INTERVAL_MS, 'when the first sync runs after the start, in milliseconds').optional(),
+    indexFlushJitterMs: int(0, MAX_TIMER_INTERVAL_MS, "the index.db ticker's jitter, in milliseconds").optional(),
+    killAfterFileOps: kill,
+  }),
   object({
     type: z.literal('store'),
     subject: subject('the message subject'),
@@ -71,7 +77,15 @@ export const traceEventSchema = union('type', [
   object({ type: z.literal('remove'), from: int(1, MAX_SEQ, 'first sequence removed'), to: int(1, MAX_SEQ, 'last sequence removed (inclusive)'), killAfterFileOps: kill }),
   object({ type: z.literal('newBlock'), killAfterFileOps: kill }),
   object({ type: z.literal('deliver'), consumer: name('the consumer', '_-'), count: int(1, MAX_COUNT, 'how many messages').optional(), killAfterFileOps: kill }),
-  object({ type: z.literal('ack'), consumer: name('the consumer', '_-'), streamSeq: int(1, MAX_ACK_SEQ, 'the stream sequence acked'), killAfterFileOps: kill }),
+  object({
+    type: z.literal('ack'),
+    consumer: name('the consumer', '_-'),
+    streamSeq: int(1, MAX_ACK_SEQ, 'the stream sequence acked'),
+    // Background writes inside the ack's removal (reference section 8 interleavings).
+    odatFlushAfterFileOps: int(0, MAX_KILL_AFTER_FILE_OPS, "the consumer's o.dat flush lands after this many of the removal's file operations").optional(),
+    indexDbWriteAfterFileOps: int(0, MAX_KILL_AFTER_FILE_OPS, 'the index.db write lands after this many of the removal\'s file operations').optional(),
+    killAfterFileOps: kill,
+  }),
   object({ type: z.literal('advance'), ms: int(0, MAX_ADVANCE_MS, 'how far the clock moves, in milliseconds'), killAfterFileOps: kill }),
   object({ type: z.literal('stop'), killAfterFileOps: kill }),
   object({ type: z.literal('kill') }),
@@ -150,7 +164,14 @@ export const fileOpSchema = union('type', [
 export const performedOpSchema = object({ id: num('operation id'), atMs: num('time'), op: fileOpSchema, fn: nonEmptyText('the nats-server function that issued it', 128) });
 
 export const timerFiringSchema = object({
-  timer: z.union([z.enum(['sync', 'indexFlush', 'maxAge']), z.templateLiteral(['consumerFlush:', z.string().max(128).regex(/^[A-Za-z0-9_-]+$/)])], { error: 'must be sync, indexFlush, maxAge or consumerFlush:NAME' }),
+  timer: z.union(
+    [
+      z.enum(['sync', 'indexFlush', 'maxAge']),
+      z.templateLiteral(['consumerFlush:', z.string().max(128).regex(/^[A-Za-z0-9_-]+$/)]),
+      z.templateLiteral(['checkPending:', z.string().max(128).regex(/^[A-Za-z0-9_-]+$/)]),
+    ],
+    { error: 'must be sync, indexFlush, maxAge, consumerFlush:NAME or checkPending:NAME' },
+  ),
   atMs: num('time'),
   opsBefore: num('operations before'),
 });

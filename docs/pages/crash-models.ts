@@ -105,13 +105,19 @@ export const crashModelsPage = definePage(
     ensure(oBack && oBack.lastSeq === 1, 'the ordered example should come back with seq 1 only');
 
     // power-loss:reordered: keep index.db's rewrite but not its truncate: a torn index.db.
-    const reorderedEvents: ModelEvent[] = [{ type: 'start' }, S, S, { type: 'advance', ms: flushMs }, D, { type: 'ack', consumer: 'C', streamSeq: 1 }, { type: 'advance', ms: flushMs }];
+    // A clean Stop rewrites index.db without an fsync (the periodic rewrite from the second cycle
+    // on is fsynced by syncBlocks right after it, v2.10.22 L5378/L7851).
+    const reorderedEvents: ModelEvent[] = [{ type: 'start' }, S, S, { type: 'advance', ms: flushMs }, D, D, { type: 'ack', consumer: 'C', streamSeq: 1 }, { type: 'ack', consumer: 'C', streamSeq: 2 }, { type: 'stop' }];
     const probe = run('power-loss:reordered', reorderedEvents);
     const rewrite = probe.trace.steps[probe.trace.steps.length - 1]!.ops;
     const trunc = rewrite.find((p) => p.op.type === 'truncate' && p.op.path === 'msgs/index.db');
     const write = rewrite.find((p) => p.op.type === 'write' && p.op.path === 'msgs/index.db');
     ensure(trunc && write && write.id === trunc.id + 1, 'the reordered example does not end with a rewrite of index.db');
-    const reordered = run('power-loss:reordered', [...reorderedEvents, { type: 'powerLoss', keep: { kind: 'subset', opIds: [write.id] } }, { type: 'start' }]);
+    // Keep every operation in flight but the truncate (older ones than the window are written back anyway).
+    const lastStep = probe.trace.steps.length - 1;
+    const afterStop = step(stateBefore(probe.trace, lastStep), probe.trace.steps[lastStep]!.event).state;
+    const keepIds = afterStop.disk.inFlight.map((o) => o.id).filter((id) => id !== trunc.id);
+    const reordered = run('power-loss:reordered', [...reorderedEvents, { type: 'powerLoss', keep: { kind: 'subset', opIds: keepIds } }, { type: 'start' }]);
     const rLoss = findStep(reordered.trace, (s) => s.event.type === 'powerLoss');
     const rFlight = inFlightAt(reordered.trace, rLoss);
     ensure(rFlight.ids.includes(trunc.id) && rFlight.ids.includes(write.id), 'the index.db rewrite is not in flight at the power loss');
@@ -170,9 +176,9 @@ export const crashModelsPage = definePage(
       oChoices.table,
 
       `## power-loss:reordered`,
-      `The disk keeps what was durable plus any **subset** of the newest ${window} operations in flight (${code(`reorderWindow = ${window}`)} in the default bounds); operations older than the window are taken as written back. This is how a file system without ordering guarantees between files, or a disk cache that reorders writes, behaves. The trace writes index.db at the first flush (t=${flushMs} ms), acks seq 1, and at the next flush index.db is rewritten in place — a truncate, then the write of the new, shorter image — and the power fails with both in flight:`,
+      `The disk keeps what was durable plus any **subset** of the newest ${window} operations in flight (${code(`reorderWindow = ${window}`)} in the default bounds); operations older than the window are taken as written back. This is how a file system without ordering guarantees between files, or a disk cache that reorders writes, behaves. The trace writes index.db at the first flush (t=${flushMs} ms), acks seqs 1 and 2 (the stream drains), and a clean stop rewrites index.db in place — a truncate, then the write of the new, shorter image, with no fsync — and the power fails with both in flight (the periodic rewrite of later cycles would not do: from the second cycle on the sync timer fsyncs index.db right after the ticker rewrites it):`,
       rFlight.text,
-      `The trace keeps the write (#${write.id}) but not the truncate (#${trunc.id}): the new image lands on top of the old file, which keeps its old length (${idxAfter.bytes} B) and a tail of the old image. index.db is torn.`,
+      `The trace keeps every operation in flight but the truncate (#${trunc.id}), the write (#${write.id}) included: the new image lands on top of the old file, which keeps its old length (${idxAfter.bytes} B) and a tail of the old image. index.db is torn.`,
       stepList(reordered.trace),
       figures(fig, 'power-loss:reordered', reordered),
       `At the restart ${code('recoverFullState')} finds that the file's checksum does not match, deletes it and rebuilds the stream from the blocks, which are intact: it comes back with ${plural(rBack.msgs, 'message')}, LastSeq ${rBack.lastSeq}. The restart logs:`,
