@@ -81,7 +81,7 @@ describe('replay command', () => {
     const r = await cli('replay', CORPUS, '--itf', itf);
     expect(r.code).toBe(0);
     expect(r.out).toContain('observations: identical to the recorded ones');
-    expect(r.out).toContain('violation: stream-not-behind-consumer still fails, after step 6');
+    expect(r.out).toContain('violation: stream-not-behind-consumer still fails, after step 5');
     const j = JSON.parse(readFileSync(itf, 'utf8'));
     expect(j['#meta'].format).toBe('ITF');
     expect(j.states).toHaveLength(good.steps.length + 1);
@@ -114,7 +114,7 @@ describe('workflow', () => {
     const r = await cli('scenarios');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^match {4}wq-lmb-removal-kill$/m);
-    expect(r.out).toMatch(/22 scenarios at v2\.10\.22: 22 match their expectations, 0 do not/);
+    expect(r.out).toMatch(/(\d+) scenarios at v2\.10\.22: \1 match their expectations, 0 do not/);
   });
 
   it('scenario compares with FILE.expect.json and exits 1 on a mismatch, naming the field', async () => {
