@@ -150,6 +150,13 @@ export interface ProfileFlags {
    * v2.14.0 consumer.go L1308, L6089).
    */
   readonly reconcileConsumerAtStart: boolean;
+  /**
+   * `fullStateVersion`, the index.db format `_writeFullState` writes (filestore.go L7841 at
+   * v2.10.22; L11763 at v2.14.5): 1 in 2.10.x, 2 from 2.11.0 (per-block ttls), 3 from 2.12.0
+   * (schedules), 4 from 2.14.0 (lblk always). Crash images (traces/image) encode index.db in
+   * it; the model's own index.db sizes are those of version 1.
+   */
+  readonly indexDbVersion: 1 | 2 | 3 | 4;
 }
 
 export interface Profile extends ProfileFlags {
@@ -159,13 +166,6 @@ export interface Profile extends ProfileFlags {
   readonly description: string;
   /** Release behaviour the model does not cover, each with its PR and why it is out of scope. */
   readonly outOfScope: readonly string[];
-  /**
-   * `fullStateVersion`, the index.db format `_writeFullState` writes (filestore.go L7841 at
-   * v2.10.22; L11763 at v2.14.5): 1 in 2.10.x, 2 from 2.11.0 (per-block ttls), 3 from 2.12.0
-   * (schedules), 4 from 2.14.0 (lblk always). Crash images (traces/image) encode index.db in
-   * it; the model's own index.db sizes are those of version 1.
-   */
-  readonly indexDbVersion: 1 | 2 | 3 | 4;
 }
 
 /** Every flag with the PRs behind it, in table order (what `profiles` prints). */
@@ -189,6 +189,7 @@ export const FLAG_DOCS: readonly FlagDoc[] = [
   { flag: 'updateAcksBumpsDelivered', prs: ['#5528', '#6566'], models: 'consumerFileStore.UpdateAcks: Delivered.Stream = sseq+1 for an ack past it', valuePrs: { true: ['#5528'], false: ['#6566'] } },
   { flag: 'atomicConsumerStateWrite', prs: ['#7388'], models: 'writeAtomically: o.dat via o.dat.tmp and rename' },
   { flag: 'reconcileConsumerAtStart', prs: ['#7692'], models: 'addConsumerWithAssignment: R1 consumer ahead of the stream reconciled at start' },
+  { flag: 'indexDbVersion', prs: ['#6272', '#7170', '#8004'], models: '_writeFullState: fullStateVersion of index.db (crash images only; 2 adds per-block ttls, 3 schedules, 4 lblk always)', valuePrs: { 2: ['#6272'], 3: ['#7170'], 4: ['#8004'] } },
 ];
 
 /** Out of scope for every profile: the model is one single-replica stream on one server. */
