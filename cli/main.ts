@@ -50,7 +50,7 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   check: {
-    summary: 'the default check (npm start): every property under kill and power-loss:ordered, exhaustive',
+    summary: 'the default check (npm start): every property under kill and power-loss:ext4, exhaustive, with causes',
     usage: `check [--profile P] [--out DIR] [--json]\n${flagHelp(CHECK_FLAGS)}`,
     run: (argv) => runCheckCommand(argv, getProfileName),
   },

@@ -18,7 +18,7 @@ import { definePage, DocsError, judgeRun, md, stepList, type CheckMatrix, type D
 
 /** A stub context: no check run (a tiny matrix, enough for pages that read only the bounds). */
 function stubContext(): DocsContext {
-  const matrix: CheckMatrix = { profile: DEFAULT_PROFILE, bounds: DEFAULT_EXHAUSTIVE_BOUNDS, crashModels: ['kill', 'power-loss:ordered'], runs: [], rows: [] };
+  const matrix: CheckMatrix = { profile: DEFAULT_PROFILE, bounds: DEFAULT_EXHAUSTIVE_BOUNDS, crashModels: ['kill', 'power-loss:ext4'], runs: [], rows: [] };
   return {
     profile: DEFAULT_PROFILE,
     check: () => matrix,
@@ -72,8 +72,8 @@ describe('docs generator', () => {
       expect(crash.markdown).toContain(`[SVG](diagrams/${d.name}.svg)`);
       expect(crash.markdown).toContain(`\`\`\`mermaid\n${d.mmd.trimEnd()}\n\`\`\``);
     }
-    expect(crash.diagrams.map((d) => d.name)).toContain('crash-power-loss-reordered');
-    expect(crash.markdown).toContain('Stream state checksum did not match');
+    expect(crash.diagrams.map((d) => d.name)).toContain('crash-removal');
+    expect(crash.markdown).toContain('### `power-loss:lazyfs`: 1 disk');
   });
 
   it('writes the same bytes for the same input', async () => {

@@ -26,6 +26,7 @@ import { loadScenarioFile } from '../scenarios/parse.js';
 import { runScenario, scenarioConfig } from '../scenarios/run.js';
 import { BrowserMissingError, Renderer } from '../traces/render.js';
 import { crashModelsPage } from './pages/crash-models.js';
+import { pinnedResultsPage } from './pages/pinned-results.js';
 import { invariantsPage } from './pages/invariants.js';
 import { DIAGRAM_NAME, DIAGRAMS_DIR, DocsError, judgeRun, mermaidBlock, svgLink, type CheckMatrix, type DocsContext, type JudgedTrace, type PageFn, type PageLink } from './pages/lib.js';
 import { readmePage } from './pages/readme.js';
@@ -33,7 +34,7 @@ import { seedBugPage } from './pages/seed-bug.js';
 import { traceFormatPage } from './pages/trace-format.js';
 
 /** The pages, in the order the index lists them. Adding a page: one function, one line here. */
-export const PAGES: readonly PageFn[] = [readmePage, seedBugPage, invariantsPage, crashModelsPage, traceFormatPage];
+export const PAGES: readonly PageFn[] = [readmePage, seedBugPage, invariantsPage, crashModelsPage, pinnedResultsPage, traceFormatPage];
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DOCS_DIR = join(REPO_ROOT, 'docs');

@@ -75,7 +75,7 @@ export function corpusCases(profile: string): SuiteCase[] {
  * `count` crash states per crash model: seeded runs of the search's alphabet; each run that
  * crashed gives the disk at its first crash. Runs are drawn until `count` distinct states.
  */
-export function sampleCases(profile: string, seed: number, count: number, crashes: readonly CrashModel[] = ['kill', 'power-loss:ordered']): SuiteCase[] {
+export function sampleCases(profile: string, seed: number, count: number, crashes: readonly CrashModel[] = ['kill', 'power-loss:ext4']): SuiteCase[] {
   const out: SuiteCase[] = [];
   const config = makeConfig({ ...exploredConfig(SAMPLE_BOUNDS), ackWaitMs: SAMPLE_ACK_WAIT_MS });
   for (const crash of crashes) {

@@ -66,7 +66,7 @@ describe('compareRestart', () => {
 describe('confirm --live', () => {
   it('refuses a kill between two file operations, and re-runs the model at the real block size', () => {
     expect(() => liveRun(example('seed-kill-6-events.json'))).toThrow(LiveRefusal);
-    expect(() => liveRun(corpus('power-loss-ordered_stream-not-behind-consumer.json'))).toThrow(/killed between two file operations|no client action/);
+    expect(() => liveRun(corpus('power-loss-ext4_stream-not-behind-consumer_removal-window.json'))).toThrow(/killed between two file operations|no client action/);
     const t = loadTraceFile(join(import.meta.dirname, '..', 'traces', 'examples', 'live-wq-deliver-ack-kill.json'));
     const run = liveRun(runEvents(t.config, t.profile, t.steps.map((s) => s.event)));
     expect(run.config.blockSizeBytes).toBe(4 * 1024 * 1024);

@@ -163,7 +163,7 @@ export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-/** "kill" → "kill", "power-loss:ordered" → "power-loss-ordered": for diagram names and anchors. */
+/** "kill" → "kill", "power-loss:ext4" → "power-loss-ext4": for diagram names and anchors. */
 export function slug(text: string): string {
   return text
     .toLowerCase()
@@ -240,9 +240,12 @@ export function checkResult(m: CheckMatrix, property: PropertyId, crash: CrashMo
   return r;
 }
 
-/** A verdict cell: "**VIOLATED** (6 events)", "holds" or "vacuous". */
+/** A verdict cell: "**VIOLATED**: removal-window 6, unsynced-data 7" (each cause with its shortest length in events), "holds" or "vacuous". */
 export function verdictCell(r: PropertyResult): string {
-  if (r.verdict === 'violated') return `**VIOLATED** (${plural(r.counterexample?.events.length ?? 0, 'event')})`;
+  if (r.verdict === 'violated') {
+    const causes = r.causes.length ? r.causes.map((c) => `${c.cause} ${c.events.length}`) : [`${r.counterexample?.cause ?? 'other'} ${r.counterexample?.events.length ?? 0}`];
+    return `**VIOLATED**: ${causes.join(', ')}`;
+  }
   return r.verdict;
 }
 

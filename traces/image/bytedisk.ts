@@ -2,12 +2,12 @@
  * The model's disk in bytes. `model/disk.ts` keeps files as segments (records, images,
  * debris); a crash image needs the bytes. This replays the file operations a run performed,
  * in issue order, with exactly the disk's rules (disk.ts: page cache at once; durable by
- * fsync, O_SYNC, fsyncDir, writeback after `writebackMs`, an operator's edit made durable;
- * a power loss keeps `selectKept`'s operations), encoding each written segment as the
+ * whatever the model's file-system profile forced and folded, an operator's edit made durable;
+ * a power loss keeps the forced operations and those its choice keeps, per `fatesOf`), encoding each written segment as the
  * server would. After every step it checks its views against the model's file lists, so a
  * divergence between the two is a loud error, never a wrong image.
  */
-import { isDataOp, isNamespaceOp, opDir, selectKept, dirname, type FileOp, type IssuedOp } from '../../model/disk.js';
+import { isDataOp, isNamespaceOp, opDir, fatesOf, dirname, type Disk, type FileOp, type IssuedOp } from '../../model/disk.js';
 import type { PerformedOp } from '../../model/io.js';
 import { checksumOf, isBlockRecord, type Segment } from '../../model/records.js';
 import type { ModelEvent, StepResult } from '../../model/step.js';
@@ -101,6 +101,8 @@ export class ByteDisk {
   private inFlight: ByteOp[] = [];
   /** Model checksum identity -> the record's real 8 checksum bytes (hex), for index.db's lchk. */
   private readonly checksums = new Map<string, string>();
+  /** The model's disk after the previous step (a power loss is judged against it). */
+  private lastDisk: Disk | null = null;
 
   constructor(private readonly opts: ByteDiskOptions) {}
 
@@ -111,15 +113,20 @@ export class ByteDisk {
     for (const p of r.ops) this.issue(p, event);
     if (operatorEdit) this.persistWhere(() => true);
     if (event.type === 'powerLoss') {
-      const kept = selectKept(this.inFlight.map((b) => b.issued), event.keep);
-      this.persistWhere((b) => kept.has(b.issued.id));
+      const before = this.lastDisk;
+      const fates = before ? fatesOf(before, event.keep) : new Map();
+      if (typeof fates === 'string') throw new ModelInvariantError(`crash image: ${fates}`);
+      if ([...fates.values()].some((f) => f.kind === 'partial')) throw new ModelInvariantError('crash image: a torn or zero-filled write is not encoded yet');
+      const forced = new Set((before?.inFlight ?? []).filter((o) => o.forced).map((o) => o.id));
+      this.persistWhere((b) => forced.has(b.issued.id) || fates.get(b.issued.id)?.kind === 'keep');
       this.inFlight = [];
       this.cache = cloneView(this.durable);
+    } else {
+      // What the file system forced and the model folded into its durable view.
+      const live = new Set(r.state.disk.inFlight.map((o) => o.id));
+      this.persistWhere((b) => !live.has(b.issued.id));
     }
-    const cutoffMs = r.state.nowMs - this.opts.config.writebackMs;
-    let n = 0;
-    while (n < this.inFlight.length && this.inFlight[n]!.issued.atMs <= cutoffMs) n++;
-    if (n > 0) this.persistWhere((_, i) => i < n);
+    this.lastDisk = r.state.disk;
     this.check(r, stepIndex);
   }
 
