@@ -6,6 +6,7 @@
  */
 import { makeTrace, recordRun, type TraceFile } from '../traces/trace.js';
 import { exploredConfig, type CrashModel, type ExploreBounds } from './alphabet.js';
+import type { SearchBudget } from './budget.js';
 import { sortedCoverage, type Coverage } from './coverage.js';
 import { exploreExhaustive, type Counterexample } from './exhaustive.js';
 import type { PropertyId } from './invariants.js';
@@ -34,6 +35,8 @@ export interface ExploreRequest {
   /** Exhaustive mode: stop once every selected property is violated. */
   readonly stopEarly: boolean;
   readonly onProgress?: (text: string) => void;
+  /** Ends the search with BudgetExhausted when spent (budget.ts). */
+  readonly budget?: SearchBudget;
 }
 
 export interface PropertyResult {
@@ -60,13 +63,13 @@ export function counterexampleTrace(req: Pick<ExploreRequest, 'profile' | 'crash
     profile: req.profile,
     origin: { kind: 'explore', mode: req.mode, crash: req.crash, seed, ...(path ? { path } : {}) },
     title: `${ce.property} violated at ${req.profile} under ${req.crash} (${req.mode} search)`,
-    violation: { property: ce.property, message: ce.message, step: ce.failedAt },
+    violation: { property: ce.property, message: ce.message, step: ce.failedAt + 1 }, // steps count from 1
     steps,
   });
 }
 
 export function explore(req: ExploreRequest): ExploreResult {
-  const ctx: SearchContext = { profile: req.profile, crash: req.crash, bounds: req.bounds, properties: req.properties, coverage: {}, reached: {} };
+  const ctx: SearchContext = { profile: req.profile, crash: req.crash, bounds: req.bounds, properties: req.properties, coverage: {}, reached: {}, ...(req.budget ? { budget: req.budget } : {}) };
   const found: Partial<Record<PropertyId, { ce: Counterexample; seed: number | null; path: string | null }>> = {};
   let stats: ExploreResult['stats'];
 
