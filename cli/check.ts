@@ -13,7 +13,10 @@ import { serializeTrace } from '../traces/trace.js';
 import { parseArgs, UsageError } from './args.js';
 import { CAUSE_DEFINITIONS, CAUSES, type Cause } from '../properties/causes.js';
 import type { Retention } from '../model/config.js';
+import type { ExploreBounds } from '../properties/alphabet.js';
+import { BUDGET_FLAGS, BudgetExhausted, budgetOf, unknownVerdict } from './budget.js';
 import { replayCommand, writeTrace } from './explore.js';
+import { makeOutputDir, writeStdout } from './io.js';
 import { Progress } from './progress.js';
 
 export const CHECK_CRASH_MODELS: readonly CrashModel[] = ['kill', 'power-loss:ext4'];
@@ -37,12 +40,18 @@ export const CHECK_FLAGS = {
   json: { kind: 'boolean', help: 'print the matrix as JSON' },
   'sync-always': { kind: 'boolean', help: 'the stream runs with jetstream { sync: always }' },
   retention: { kind: 'string', help: 'the explored stream\'s retention (default workqueue)', choices: ['workqueue', 'interest', 'limits'] },
+  ...BUDGET_FLAGS,
 } as const;
 
 /** The stream options of the check (the bounds are the default exhaustive bounds). */
 export interface CheckStream {
   readonly syncAlways?: boolean;
   readonly retention?: Retention;
+}
+
+/** The check's bounds for these stream options (the depth is per crash model: checkDepth). */
+export function checkBounds(stream: CheckStream): ExploreBounds {
+  return { ...DEFAULT_EXHAUSTIVE_BOUNDS, ...(stream.syncAlways !== undefined ? { syncAlways: stream.syncAlways } : {}), ...(stream.retention ? { retention: stream.retention } : {}) };
 }
 
 export interface CheckRow {
@@ -60,28 +69,36 @@ export interface CheckRow {
 
 export interface CheckRun {
   readonly crash: CrashModel;
-  readonly result: ExploreResult;
+  /** Null when the search ran out of budget (then `exhausted` says after how many states). */
+  readonly result: ExploreResult | null;
+  readonly exhausted: BudgetExhausted | null;
   readonly seconds: number;
 }
 
 /** Run the default check; the caller decides what to print. */
-export function runCheck(profile: string, onProgress?: (text: string) => void, stream: CheckStream = {}): CheckRun[] {
-  const bounds = { ...DEFAULT_EXHAUSTIVE_BOUNDS, ...(stream.syncAlways !== undefined ? { syncAlways: stream.syncAlways } : {}), ...(stream.retention ? { retention: stream.retention } : {}) };
+export function runCheck(profile: string, onProgress?: (text: string) => void, stream: CheckStream = {}, budgetFlags: Parameters<typeof budgetOf>[0] = {}): CheckRun[] {
+  const bounds = checkBounds(stream);
   return CHECK_CRASH_MODELS.map((crash) => {
     const started = performance.now();
-    const result = explore({
-      profile,
-      properties: PROPERTY_IDS,
-      crash,
-      mode: 'exhaustive',
-      bounds: { ...bounds, depth: checkDepth(crash) },
-      seed: 0,
-      runs: 0,
-      stopEarly: false,
-      byCause: true,
-      onProgress: (t) => onProgress?.(`${crash}: ${t}`),
-    });
-    return { crash, result, seconds: (performance.now() - started) / 1000 };
+    try {
+      const result = explore({
+        profile,
+        properties: PROPERTY_IDS,
+        crash,
+        mode: 'exhaustive',
+        bounds: { ...bounds, depth: checkDepth(crash) },
+        seed: 0,
+        runs: 0,
+        stopEarly: false,
+        byCause: true,
+        onProgress: (t) => onProgress?.(`${crash}: ${t}`),
+        budget: budgetOf(budgetFlags),
+      });
+      return { crash, result, exhausted: null, seconds: (performance.now() - started) / 1000 };
+    } catch (e) {
+      if (!(e instanceof BudgetExhausted)) throw e;
+      return { crash, result: null, exhausted: e, seconds: (performance.now() - started) / 1000 };
+    }
   });
 }
 
@@ -89,6 +106,10 @@ export function checkRows(runs: readonly CheckRun[], outDir: string): CheckRow[]
   const rows: CheckRow[] = [];
   for (const property of PROPERTY_IDS) {
     for (const run of runs) {
+      if (!run.result) {
+        rows.push({ property, crash: run.crash, verdict: 'unknown', shortest: null, message: run.exhausted ? unknownVerdict(run.exhausted) : null, file: null, cause: null, causes: [] });
+        continue;
+      }
       const r = run.result.results.find((x) => x.property === property)!;
       const fileOf = (cause: Cause) => join(outDir, `${run.crash.replace(':', '-')}_${property}_${cause}.json`);
       const causes = r.causes.map((c) => ({ cause: c.cause, length: c.events.length, message: c.message, file: fileOf(c.cause) }));
@@ -99,21 +120,21 @@ export function checkRows(runs: readonly CheckRun[], outDir: string): CheckRow[]
   return rows;
 }
 
-function table(rows: readonly CheckRow[], runs: readonly CheckRun[], profile: string): string {
+function table(rows: readonly CheckRow[], runs: readonly CheckRun[], profile: string, bounds: ExploreBounds): string {
   const head = ['property', ...CHECK_CRASH_MODELS];
   const cell = (r: CheckRow) => (r.verdict === 'violated' ? `VIOLATED: ${(r.causes.length ? r.causes : [{ cause: r.cause, length: r.shortest }]).map((c) => `${c.cause} ${c.length}`).join(', ')}` : r.verdict);
   const body = PROPERTY_IDS.map((p) => [p, ...CHECK_CRASH_MODELS.map((c) => cell(rows.find((r) => r.property === p && r.crash === c)!))]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: readonly string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   const out = [
-    `default check: profile ${profile}, exhaustive, depth ≤ ${CHECK_CRASH_MODELS.map((c) => `${checkDepth(c)} (${c})`).join(', ')}, ≤ ${DEFAULT_EXHAUSTIVE_BOUNDS.maxMsgs} msgs, ≤ ${DEFAULT_EXHAUSTIVE_BOUNDS.maxCrashes} crash, ${DEFAULT_EXHAUSTIVE_BOUNDS.consumers} consumer, ${DEFAULT_EXHAUSTIVE_BOUNDS.blockSizeBytes}-byte blocks, ${runs[0]?.result.request.bounds.retention ?? 'workqueue'} retention${runs[0]?.result.request.bounds.syncAlways ? ', sync always' : ''}`,
+    `default check: profile ${profile}, exhaustive, depth ≤ ${CHECK_CRASH_MODELS.map((c) => `${checkDepth(c)} (${c})`).join(', ')}, ≤ ${DEFAULT_EXHAUSTIVE_BOUNDS.maxMsgs} msgs, ≤ ${DEFAULT_EXHAUSTIVE_BOUNDS.maxCrashes} crash, ${DEFAULT_EXHAUSTIVE_BOUNDS.consumers} consumer, ${DEFAULT_EXHAUSTIVE_BOUNDS.blockSizeBytes}-byte blocks, ${bounds.retention ?? 'workqueue'} retention${bounds.syncAlways ? ', sync always' : ''}`,
     'a violation lists each cause found with its shortest counterexample length (events); removal-window and empty-block count against the removal protocol, unsynced-data is loss the sync policy allows',
     '',
     line(head),
     `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
     ...body.map(line),
     '',
-    ...runs.map((r) => `${r.crash}: ${r.result.stats.statesGenerated} states generated, ${r.result.stats.distinctStates} distinct, ${r.seconds.toFixed(1)} s`),
+    ...runs.map((r) => (r.result ? `${r.crash}: ${r.result.stats.statesGenerated} states generated, ${r.result.stats.distinctStates} distinct, ${r.seconds.toFixed(1)} s` : `${r.crash}: ${unknownVerdict(r.exhausted!)}, ${r.seconds.toFixed(1)} s: no claim is made under this crash model`)),
   ];
   const violated = rows.filter((r) => r.causes.length > 0);
   if (violated.length > 0) {
@@ -129,25 +150,31 @@ export function runCheckCommand(argv: readonly string[], profileName: (p: string
   if (positional.length > 0) throw new UsageError(`check takes no positional argument, got "${positional[0]}"`);
   const profile = profileName(flags.profile);
   const progress = new Progress(flags.json);
-  const runs = runCheck(profile, (t) => progress.update(t), { syncAlways: flags['sync-always'], ...(flags.retention ? { retention: flags.retention as Retention } : {}) });
+  const stream: CheckStream = { syncAlways: flags['sync-always'], ...(flags.retention ? { retention: flags.retention as Retention } : {}) };
+  const runs = runCheck(profile, (t) => progress.update(t), stream, flags);
   progress.done();
   const rows = checkRows(runs, flags.out!);
+  if (rows.some((r) => r.file)) makeOutputDir('--out', flags.out!);
   for (const run of runs) {
-    for (const r of run.result.results) {
+    for (const r of run.result?.results ?? []) {
       const row = rows.find((x) => x.property === r.property && x.crash === run.crash)!;
-      for (const c of r.causes) writeTrace(row.causes.find((x) => x.cause === c.cause)!.file, serializeTrace(c.trace));
+      for (const c of r.causes) writeTrace(row.causes.find((x) => x.cause === c.cause)!.file, serializeTrace(c.trace), '--out');
     }
   }
   if (flags.json) {
     const json = {
       profile,
-      bounds: runs[0]?.result.request.bounds ?? DEFAULT_EXHAUSTIVE_BOUNDS,
+      bounds: checkBounds(stream),
       rows,
-      runs: runs.map((r) => ({ crash: r.crash, fileSystem: r.result.fileSystem, complete: r.result.stats.complete, statesGenerated: r.result.stats.statesGenerated, distinctStates: r.result.stats.distinctStates, depth: r.result.stats.depth, seconds: Number(r.seconds.toFixed(3)), coverage: r.result.coverage })),
+      runs: runs.map((r) =>
+        r.result
+          ? { crash: r.crash, fileSystem: r.result.fileSystem, complete: r.result.stats.complete, statesGenerated: r.result.stats.statesGenerated, distinctStates: r.result.stats.distinctStates, depth: r.result.stats.depth, seconds: Number(r.seconds.toFixed(3)), coverage: r.result.coverage }
+          : { crash: r.crash, verdict: 'unknown', complete: false, reason: r.exhausted!.message, statesGenerated: r.exhausted!.states, seconds: Number(r.seconds.toFixed(3)) },
+      ),
     };
-    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+    writeStdout(JSON.stringify(json, null, 2));
   } else {
-    process.stdout.write(`${table(rows, runs, profile)}\n`);
+    writeStdout(table(rows, runs, profile, checkBounds(stream)));
   }
   return 0;
 }

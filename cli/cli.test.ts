@@ -2,42 +2,21 @@
  * The command line as a user meets it: bad input of every kind gets one line on stderr and
  * exit code 2, never a stack trace; good input prints what the README promises.
  */
-import { spawn } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { getProfile } from '../model/profile.js';
+import { runCli, type CliRun } from './testing.js';
 
-const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 const SEED = 'scenarios/conformance/wq-lmb-removal-kill.json';
 const CORPUS = 'traces/examples/seed-kill-6-events.json'; // the 6-event seed trace, fixed whatever npm start finds now
 const tmp = mkdtempSync(join(tmpdir(), 'fsmodel-cli-'));
 
-interface CliResult {
-  code: number | null;
-  out: string;
-  err: string;
-}
+/** The command line, in-process (cli/testing.ts). */
+const cli = (...args: string[]) => runCli(args);
 
-/**
- * Run the command line in a child process, asynchronously: a synchronous spawn blocks the
- * vitest worker's event loop for the whole command, and past 60 s its RPC to the main
- * process times out ("Timeout calling onTaskUpdate"), failing the run on a slow machine.
- */
-function cli(...args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(TSX, ['cli/main.ts', ...args], { env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
-
-function expectOneLineError(r: CliResult, pattern: RegExp) {
+function expectOneLineError(r: CliRun, pattern: RegExp) {
   expect(r.code).toBe(2);
   expect(r.err).not.toMatch(/\n\s+at /); // no stack trace
   expect(r.err.trim().split('\n')).toHaveLength(1);
@@ -63,11 +42,11 @@ describe('scenario command', () => {
     expectOneLineError(await cli('scenario', join(tmp, 'nope.json')), /cannot read file/);
     const bad = JSON.parse(readFileSync(SEED, 'utf8'));
     bad.steps[3].op = 'explode';
-    expectOneLineError(await cli('scenario', writeJson('bad-op.json', bad)), /step 3: unknown op "explode"/);
+    expectOneLineError(await cli('scenario', writeJson('bad-op.json', bad)), /step 4: unknown op "explode"/);
     expectOneLineError(await cli('scenario', SEED, '--profile', 'v9.9.9'), /unknown profile "v9.9.9"/);
     const killTooFar = JSON.parse(readFileSync(SEED, 'utf8'));
     killTooFar.steps[9].killAfterFileOps = 7;
-    expectOneLineError(await cli('scenario', writeJson('kill-too-far.json', killTooFar)), /step 9: killAfterFileOps is 7 but the step performs only 3 file operations/);
+    expectOneLineError(await cli('scenario', writeJson('kill-too-far.json', killTooFar)), /step 10: killAfterFileOps is 7 but the step performs only 3 file operations/);
   });
 });
 
@@ -118,7 +97,7 @@ describe('replay command', () => {
     const r = await cli('replay', CORPUS, '--itf', itf);
     expect(r.code).toBe(0);
     expect(r.out).toContain('observations: identical to the recorded ones');
-    expect(r.out).toContain('violation: stream-not-behind-consumer still fails, after event 6');
+    expect(r.out).toContain('violation: stream-not-behind-consumer still fails, after step 5');
     const j = JSON.parse(readFileSync(itf, 'utf8'));
     expect(j['#meta'].format).toBe('ITF');
     expect(j.states).toHaveLength(good.steps.length + 1);
@@ -127,13 +106,13 @@ describe('replay command', () => {
 
   it('rejects what is not JSON, a wrong version, an unknown event, and a replay that diverges', async () => {
     expectOneLineError(await cli('replay', writeJson('not-json.json', '{"format": ')), /not valid JSON/);
-    expectOneLineError(await cli('replay', writeJson('v0.json', { ...good, format: 'filestore-trace/0' })), /format: expected "filestore-trace\/1", got "filestore-trace\/0"/);
+    expectOneLineError(await cli('replay', writeJson('v0.json', { ...good, format: 'filestore-trace/0' })), /format: must be "filestore-trace\/2" \(re-create older traces with the command that made them\), got "filestore-trace\/0"/);
     const unknown = structuredClone(good);
     unknown.steps[2].event = { type: 'explode' };
-    expectOneLineError(await cli('replay', writeJson('unknown-event.json', unknown)), /steps\[2\]\.event\.type: unknown event type "explode"/);
+    expectOneLineError(await cli('replay', writeJson('unknown-event.json', unknown)), /step 3: unknown type "explode" \(known: start, store, .*\) in event/);
     const diverged = structuredClone(good);
     diverged.steps[3].observation.stream.lastSeq = 42;
-    expectOneLineError(await cli('replay', writeJson('diverged.json', diverged)), /replay diverges at step 3 \(advance 0 ms\): observation\.stream\.lastSeq was 42, now 1/);
+    expectOneLineError(await cli('replay', writeJson('diverged.json', diverged)), /replay diverges at step 4 \(advance 0 ms\): observation\.stream\.lastSeq was 42, now 1/);
   });
 });
 
@@ -142,7 +121,43 @@ describe('diagram command', () => {
     const out = join(tmp, 'seed.mmd');
     expect((await cli('diagram', CORPUS, '--format', 'mmd', '--out', out)).code).toBe(0);
     expect(readFileSync(out, 'utf8')).toMatch(/^sequenceDiagram/m);
-    expectOneLineError(await cli('diagram', writeJson('bad.json', '[]'), '--out', out), /must be an object/);
+    expectOneLineError(await cli('diagram', writeJson('bad.json', '[]'), '--out', out), /top level: must be a JSON object, got a list of 0 items/);
+  });
+});
+
+describe('workflow', () => {
+  it('scenarios reports every built-in scenario as matching its expectations', async () => {
+    const r = await cli('scenarios');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^match {4}wq-lmb-removal-kill$/m);
+    expect(r.out).toMatch(/(\d+) scenarios at v2\.10\.22: \1 match their expectations, 0 do not/);
+  });
+
+  it('scenario compares with FILE.expect.json and exits 1 on a mismatch, naming the field', async () => {
+    const file = writeJson('seed-copy.json', JSON.parse(readFileSync(SEED, 'utf8')));
+    const want = JSON.parse(readFileSync(SEED.replace(/\.json$/, '.expect.json'), 'utf8'));
+    want.snapshots['after-restart'].stream.lastSeq = 2; // what a fixed server would keep
+    writeJson('seed-copy.expect.json', want);
+    const r = await cli('scenario', file);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('expectations: MISMATCH\n  after-restart: stream.lastSeq: expected 2, got 0');
+  });
+
+  it('trace turns a scenario into a trace that replay and diagram accept', async () => {
+    const out = join(tmp, 'seed-trace.json');
+    const r = await cli('trace', SEED, '--out', out);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(`wrote ${out}: 11 steps, stream-not-behind-consumer breaks after step 11\n`);
+    const replay = await cli('replay', out);
+    expect(replay.code).toBe(0);
+    expect(replay.out).toContain('violation: stream-not-behind-consumer still fails, after step 11');
+    expect((await cli('diagram', out, '--out', join(tmp, 'seed-trace.mmd'))).code).toBe(0);
+  });
+
+  it('a closed stdout ends the output quietly (scenarios --json | head -1)', async () => {
+    const r = spawnSync('bash', ['-c', 'npx tsx cli/main.ts scenarios --json | head -1'], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+    expect(r.stdout).toBe('[\n');
+    expect(r.stderr).toBe('');
   });
 });
 
@@ -173,13 +188,8 @@ describe('profiles command', () => {
     const r = await cli('profiles');
     expect(r.code).toBe(0);
     for (const n of NAMES) expect(r.out).toContain(`${n}: `);
-    // One process per profile is slow on a shared machine: the newest goes through the command
-    // line, and every command resolves --profile through the same table (cli/main.ts getProfileName).
     const seed = 'scenarios/conformance/wq-lmb-removal-kill.json';
-    const r2 = await cli('scenario', seed, '--profile', 'v2.14.5', '--json');
-    expect(r2.code).toBe(0);
-    expect(JSON.parse(r2.out).profile).toBe('v2.14.5');
-    for (const n of NAMES) expect(getProfile(n).name).toBe(n);
+    for (const n of NAMES) expect((await cli('scenario', seed, '--profile', n, '--json')).code, n).toBe(0);
     expectOneLineError(await cli('profiles', 'extra'), /profiles takes no argument/);
   });
 });

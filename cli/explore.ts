@@ -1,7 +1,5 @@
 /** `explore`: search one profile for violations of a property under a crash model. */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { BOUND_LIMITS, CRASH_MODELS, exploredStreamError, type CrashModel, type ExploreBounds, type NumericBound } from '../properties/alphabet.js';
+import { BOUND_LIMITS, CRASH_MODELS, crashFileSystem, exploredStreamError, type CrashModel, type ExploreBounds, type NumericBound } from '../properties/alphabet.js';
 import { CAUSE_DEFINITIONS } from '../properties/causes.js';
 import type { Retention } from '../model/config.js';
 import { DEFAULT_EXHAUSTIVE_BOUNDS, DEFAULT_RANDOM_BOUNDS, DEFAULT_RANDOM_RUNS, DEFAULT_SEED, explore, type ExploreResult, type Mode, type PropertyResult } from '../properties/explore.js';
@@ -10,6 +8,8 @@ import { DEFAULT_PROFILE } from '../model/profile.js';
 import { describeEvent } from '../traces/describe.js';
 import { serializeTrace } from '../traces/trace.js';
 import { parseArgs, UsageError } from './args.js';
+import { BUDGET_FLAGS, BudgetExhausted, budgetOf, unknownVerdict } from './budget.js';
+import { checkOutputPath, writeOutputFile, writeStdout } from './io.js';
 import { Progress } from './progress.js';
 
 const int = (help: string, k: NumericBound) => ({ kind: 'int', help, min: BOUND_LIMITS[k].min, max: BOUND_LIMITS[k].max }) as const;
@@ -32,17 +32,21 @@ export const EXPLORE_FLAGS = {
   retention: { kind: 'string', help: 'the explored stream\'s retention (default workqueue)', choices: ['workqueue', 'interest', 'limits'] },
   out: { kind: 'string', help: 'where to write the counterexample trace (default out/counterexamples/...)' },
   json: { kind: 'boolean', help: 'print one JSON object' },
+  ...BUDGET_FLAGS,
 } as const;
 
-export const EXPLORE_USAGE = `explore --property P [--profile P] [--crash ${CRASH_MODELS.join('|')}] [--mode random|exhaustive] [--seed N] [--runs N] [--path P] [--depth N] [--max-msgs N] [--max-crashes N] [--consumers N] [--block-size-bytes N] [--reorder-window N] [--sync-always] [--retention workqueue|interest|limits] [--out FILE] [--json]`;
+export const EXPLORE_USAGE = `explore --property P [--profile P] [--crash ${CRASH_MODELS.join('|')}] [--mode random|exhaustive] [--seed N] [--runs N] [--path P] [--depth N] [--max-msgs N] [--max-crashes N] [--consumers N] [--block-size-bytes N] [--reorder-window N] [--sync-always] [--retention workqueue|interest|limits] [--max-states N] [--max-seconds N] [--out FILE] [--json]`;
+
+/** A fast-check replay path, as printed with a counterexample: numbers separated by ':'. */
+const FC_PATH = /^\d{1,9}(:\d{1,9}){0,999}$/;
 
 export function defaultTracePath(profile: string, property: string, crash: string, mode: string): string {
   return `out/counterexamples/${profile}_${property}_${crash.replace(':', '-')}_${mode}.json`;
 }
 
-export function writeTrace(file: string, text: string): void {
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, text);
+/** Write a counterexample trace; `option` names the flag that chose the path, for errors. */
+export function writeTrace(file: string, text: string, option = '--out', createDir = false): void {
+  writeOutputFile(option, file, text, createDir);
 }
 
 export function replayCommand(file: string): string {
@@ -102,6 +106,8 @@ function readable(result: ExploreResult, r: PropertyResult, seconds: number, fil
     lines.push(`trace: ${file}`);
     lines.push(`replay: ${replayCommand(file)}`);
     if (req.mode === 'random') lines.push(`seed ${ce.seed}, path ${ce.path}`);
+  } else if (req.path !== undefined) {
+    lines.push(`verdict: the run at --path ${req.path} does not violate ${r.property} (only that one run was replayed; nothing else is claimed)`);
   } else if (r.verdict === 'holds') {
     lines.push(`verdict: holds within the bounds (precondition "${r.property}" reached ${r.reached} times)`);
   } else {
@@ -139,32 +145,53 @@ export function runExploreCommand(argv: readonly string[], profileName: (p: stri
     for (const k of ['seed', 'runs', 'path'] as const) if (flags[k] !== undefined) throw new UsageError(`option --${k} applies to --mode random only`);
   }
   const crash = flags.crash as CrashModel;
+  if (flags['reorder-window'] !== undefined && crash !== 'power-loss:posix') throw new UsageError('option --reorder-window applies to --crash power-loss:posix only');
+  if (flags.path !== undefined && !FC_PATH.test(flags.path)) throw new UsageError('option --path: must be a fast-check path as printed with a counterexample (numbers separated by ":", e.g. 12:0:3)');
+  if (flags.path !== undefined && flags.runs !== undefined) throw new UsageError('option --runs does not apply with --path (the path replays one run)');
+  if (flags.out !== undefined) checkOutputPath('--out', flags.out);
   const profile = profileName(flags.profile);
   const b = bounds(mode, flags as Record<string, unknown>);
   const streamError = exploredStreamError(b);
   if (streamError) throw new UsageError(streamError);
   const progress = new Progress(flags.json);
   const started = performance.now();
-  const result = explore({
-    profile,
-    properties: [flags.property as PropertyId],
-    crash,
-    mode,
-    bounds: b,
-    seed: flags.seed ?? DEFAULT_SEED,
-    runs: flags.runs ?? DEFAULT_RANDOM_RUNS,
-    ...(flags.path !== undefined ? { path: flags.path } : {}),
-    stopEarly: true,
-    onProgress: (t) => progress.update(t),
-  });
+  const budget = budgetOf(flags);
+  let result: ExploreResult;
+  try {
+    result = explore({
+      profile,
+      properties: [flags.property as PropertyId],
+      crash,
+      mode,
+      bounds: b,
+      seed: flags.seed ?? DEFAULT_SEED,
+      runs: flags.runs ?? DEFAULT_RANDOM_RUNS,
+      ...(flags.path !== undefined ? { path: flags.path } : {}),
+      stopEarly: true,
+      onProgress: (t) => progress.update(t),
+      budget,
+    });
+  } catch (e) {
+    progress.done();
+    if (!(e instanceof BudgetExhausted)) throw e;
+    const seconds = (performance.now() - started) / 1000;
+    const head = `explore ${profile} ${flags.property} under ${crash}, ${mode} search (${boundsDescription(b, crash)})`;
+    const claim = 'the search did not finish: no claim is made about the property (raise --max-states, or narrow the bounds)';
+    writeStdout(
+      flags.json
+        ? JSON.stringify({ profile, property: flags.property, crash, fileSystem: crashFileSystem(crash), mode, verdict: 'unknown', complete: false, reason: e.message, bounds: { ...b, ...(mode === 'random' ? { runs: flags.runs ?? DEFAULT_RANDOM_RUNS, seed: flags.seed ?? DEFAULT_SEED } : {}) }, budget: budget.limits, stats: { statesGenerated: e.states, seconds: Number(seconds.toFixed(3)) } }, null, 2)
+        : [head, `verdict: ${unknownVerdict(e)}`, claim, `stats: ${e.states} states generated, ${seconds.toFixed(1)} s`].join('\n'),
+    );
+    return 0;
+  }
   progress.done();
   const seconds = (performance.now() - started) / 1000;
   const r = result.results[0]!;
   let file: string | null = null;
   if (r.counterexample) {
     file = flags.out ?? defaultTracePath(profile, r.property, crash, mode);
-    writeTrace(file, serializeTrace(r.counterexample.trace));
+    writeTrace(file, serializeTrace(r.counterexample.trace), '--out', flags.out === undefined);
   }
-  process.stdout.write(`${flags.json ? JSON.stringify(reportJson(result, r, Number(seconds.toFixed(3)), file), null, 2) : readable(result, r, seconds, file)}\n`);
+  writeStdout(flags.json ? JSON.stringify(reportJson(result, r, Number(seconds.toFixed(3)), file), null, 2) : readable(result, r, seconds, file));
   return 0;
 }

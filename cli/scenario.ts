@@ -1,6 +1,7 @@
 /** `scenario FILE`: replay one scenario file and print its snapshots. */
 import { relative } from 'node:path';
 import { loadScenarioFile } from '../scenarios/parse.js';
+import { byPath } from '../traces/mermaid.js';
 import { runScenario, type ScenarioOutput, type SnapshotOutput } from '../scenarios/run.js';
 
 export function replayScenarioFile(file: string, profile: string): ScenarioOutput {
@@ -22,7 +23,7 @@ export function formatSnapshot(s: SnapshotOutput): string {
   } else {
     lines.push('    stream: server down');
   }
-  lines.push(`    files:  ${s.files.map((f) => `${f.path} ${f.bytes}B`).join(', ') || '(none)'}`);
+  lines.push(`    files:  ${[...s.files].sort(byPath).map((f) => `${f.path} ${f.bytes} B`).join(', ') || '(none)'}`);
   for (const [name, c] of Object.entries(s.consumers)) {
     lines.push(`    consumer ${name}: delivered ${c.delivered.streamSeq} (dseq ${c.delivered.consumerSeq}), ack floor ${c.ackFloor.streamSeq} (dseq ${c.ackFloor.consumerSeq}), ${c.numAckPending} pending`);
   }

@@ -64,7 +64,7 @@ describe('docs generator', () => {
     expect(page.diagrams.map((d) => d.name)).toEqual(['tiny-run']);
     expect(page.markdown).toContain('```mermaid\n---\ntitle: "tiny"');
     expect(page.markdown).toContain('[SVG](diagrams/tiny-run.svg)');
-    expect(page.markdown).toContain('3. **start**');
+    expect(page.markdown).toContain('4. **start**');
 
     const crash = await crashModelsPage(stubContext());
     expect(crash.file).toBe('crash-models.md');

@@ -28,7 +28,7 @@ import { BrowserMissingError, Renderer } from '../traces/render.js';
 import { crashModelsPage } from './pages/crash-models.js';
 import { pinnedResultsPage } from './pages/pinned-results.js';
 import { invariantsPage } from './pages/invariants.js';
-import { DIAGRAM_NAME, DIAGRAMS_DIR, DocsError, judgeRun, mermaidBlock, svgLink, type CheckMatrix, type DocsContext, type JudgedTrace, type PageFn, type PageLink } from './pages/lib.js';
+import { DIAGRAM_NAME, DIAGRAMS_DIR, DocsError, judgeRun, mermaidBlock, svgLink, type CheckMatrix, type CompleteCheckRun, type DocsContext, type JudgedTrace, type PageFn, type PageLink } from './pages/lib.js';
 import { readmePage } from './pages/readme.js';
 import { seedBugPage } from './pages/seed-bug.js';
 import { traceFormatPage } from './pages/trace-format.js';
@@ -66,7 +66,10 @@ export class ModelDocsContext implements DocsContext {
   check(): CheckMatrix {
     if (!this.matrix) {
       this.progress(`running the default check (${CHECK_CRASH_MODELS.join(', ')}, exhaustive)`);
-      const runs = runCheck(this.profile, this.progress);
+      const runs = runCheck(this.profile, this.progress).map((r): CompleteCheckRun => {
+        if (!r.result) throw new Error(`the default check ran out of budget under ${r.crash}: ${r.exhausted?.message ?? ''}`);
+        return { ...r, result: r.result };
+      });
       this.matrix = { profile: this.profile, bounds: DEFAULT_EXHAUSTIVE_BOUNDS, crashModels: CHECK_CRASH_MODELS, runs, rows: checkRows(runs, CHECK_OUT_DIR) };
     }
     return this.matrix;

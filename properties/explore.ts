@@ -6,13 +6,14 @@
  */
 import { makeTrace, recordRun, type TraceFile } from '../traces/trace.js';
 import { crashFileSystem, exploredConfig, type CrashModel, type ExploreBounds } from './alphabet.js';
+import type { SearchBudget } from './budget.js';
 import { CAUSES, classifyRun, type Cause } from './causes.js';
-
-const CAUSE_ORDER = (c: Cause) => CAUSES.indexOf(c);
 import { sortedCoverage, type Coverage } from './coverage.js';
 import { exploreExhaustive, type Counterexample } from './exhaustive.js';
 import type { PropertyId } from './invariants.js';
 import { exploreRandom } from './random.js';
+
+const CAUSE_ORDER = (c: Cause) => CAUSES.indexOf(c);
 import type { SearchContext } from './runner.js';
 
 export type Mode = 'random' | 'exhaustive';
@@ -39,6 +40,8 @@ export interface ExploreRequest {
   /** Exhaustive mode: classify every violation, keeping the shortest counterexample of each cause. */
   readonly byCause?: boolean;
   readonly onProgress?: (text: string) => void;
+  /** Ends the search with BudgetExhausted when spent (budget.ts). */
+  readonly budget?: SearchBudget;
 }
 
 export interface PropertyResult {
@@ -69,13 +72,14 @@ export function counterexampleTrace(req: Pick<ExploreRequest, 'profile' | 'crash
     profile: req.profile,
     origin: { kind: 'explore', mode: req.mode, crash: req.crash, seed, ...(path ? { path } : {}) },
     title: `${ce.property} violated at ${req.profile} under ${req.crash} (${req.mode} search)${ce.cause ? `, cause ${ce.cause}` : ''}`,
-    violation: { property: ce.property, message: ce.message, step: ce.failedAt, ...(ce.cause ? { cause: ce.cause } : {}) },
+    // failedAt is an index into the events; trace steps count from 1
+    violation: { property: ce.property, message: ce.message, step: ce.failedAt + 1, ...(ce.cause ? { cause: ce.cause } : {}) },
     steps,
   });
 }
 
 export function explore(req: ExploreRequest): ExploreResult {
-  const ctx: SearchContext = { profile: req.profile, crash: req.crash, bounds: req.bounds, properties: req.properties, coverage: {}, reached: {} };
+  const ctx: SearchContext = { profile: req.profile, crash: req.crash, bounds: req.bounds, properties: req.properties, coverage: {}, reached: {}, ...(req.budget ? { budget: req.budget } : {}) };
   const found: Partial<Record<PropertyId, { ce: Counterexample; seed: number | null; path: string | null }>> = {};
   const byCause: Partial<Record<PropertyId, Partial<Record<Cause, Counterexample>>>> = {};
   let stats: ExploreResult['stats'];

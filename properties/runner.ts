@@ -8,6 +8,7 @@ import { observe } from '../model/observe.js';
 import type { ModelState } from '../model/state.js';
 import { initialState, step, type ModelEvent, type StepResult } from '../model/step.js';
 import { enabledActions, exploredConfig, powerLossChoices, type CrashModel, type ExploreBounds } from './alphabet.js';
+import type { SearchBudget } from './budget.js';
 import { bump, coverTransition, type Coverage } from './coverage.js';
 import { EMPTY_GHOST, nextGhost, type Ghost } from './ghost.js';
 import { PROPERTIES, type PropertyId } from './invariants.js';
@@ -48,6 +49,8 @@ export interface SearchContext {
   readonly coverage: Coverage;
   /** How often each property's precondition was reached. */
   readonly reached: Record<string, number>;
+  /** Bounds the states the search may generate (budget.ts); none: unbounded (tests, docs). */
+  readonly budget?: SearchBudget;
 }
 
 export function rootNode(ctx: SearchContext): SearchNode {
@@ -56,6 +59,7 @@ export function rootNode(ctx: SearchContext): SearchNode {
 
 /** Run an action from a node. `full` is the first event's result without its kill point (for coverage). */
 export function runAction(ctx: SearchContext, node: SearchNode, action: Action, full: StepResult | null): Transition {
+  ctx.budget?.spend();
   let { state, ghost } = node;
   const results: StepResult[] = [];
   const violations: (FoundViolation & { eventOffset: number })[] = [];

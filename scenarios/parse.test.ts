@@ -52,13 +52,17 @@ function caught(fn: () => unknown): unknown {
   throw new Error('expected an error, got none');
 }
 
-/** Asserts that `fn` throws a one-line ScenarioError with exactly this step index and problem. */
+/**
+ * Asserts that `fn` throws a one-line ScenarioError at exactly this step and with this problem.
+ * Cases give the 0-based index into `steps`; errors name the step counted from 1.
+ */
 function expectScenarioError(fn: () => unknown, stepIndex: number | null, problem: string, file = FILE): void {
   const err = caught(fn);
   expect(err).toBeInstanceOf(ScenarioError);
   if (!(err instanceof ScenarioError)) return;
-  expect({ file: err.file, stepIndex: err.stepIndex, problem: err.problem }).toEqual({ file, stepIndex, problem });
-  expect(err.message).toBe(`${file}: ${stepIndex === null ? '' : `step ${stepIndex}: `}${problem}`);
+  const step = stepIndex === null ? null : stepIndex + 1;
+  expect({ file: err.file, step: err.step, problem: err.problem }).toEqual({ file, step, problem });
+  expect(err.message).toBe(`${file}: ${step === null ? '' : `step ${step}: `}${problem}`);
   expect(err.message).not.toMatch(/[\r\n]/);
 }
 
@@ -117,7 +121,7 @@ describe('parseScenario: valid inputs', () => {
       consumers: [{ name: 'C' }, { name: 'd_2-x' }],
       steps: [
         { op: 'start' },
-        { op: 'store', subject: 'foo', payloadBytes: 67108864, headersBytes: 0, count: 100000, killAfterFileOps: 3 },
+        { op: 'store', subject: 'foo', payloadBytes: 67108864, headersBytes: 0, count: 9998, killAfterFileOps: 3 },
         { op: 'advance', ms: 5 },
         { op: 'snapshot', label: 'down' },
         { op: 'deleteFiles', glob: 'msgs/*.blk' },
@@ -132,8 +136,8 @@ describe('parseScenario: valid inputs', () => {
         { op: 'newBlock', killAfterFileOps: 1 },
         { op: 'start' },
         { op: 'deliver', consumer: 'd_2-x', count: 2 },
-        { op: 'ack', consumer: 'C', streamSeq: 9007199254740991 },
-        { op: 'advance', ms: 86_400_000 * 365, killAfterFileOps: 2 },
+        { op: 'ack', consumer: 'C', streamSeq: 10000 },
+        { op: 'advance', ms: 3_600_000, killAfterFileOps: 2 },
         { op: 'start' },
         { op: 'kill' },
         { op: 'start' },
@@ -162,14 +166,14 @@ interface BadCase {
 const badCases: BadCase[] = [
   // The kinds of bad input the format names.
   { name: 'not JSON', text: '{"format":', step: null, problem: 'not valid JSON: Unexpected end of JSON input' },
-  { name: 'wrong format', mutate: (r) => (r.format = 'x'), step: null, problem: 'format: expected "filestore-scenario/1", got "x"' },
-  { name: 'unknown top-level field', mutate: (r) => (r.extra = 1), step: null, problem: 'unknown field "extra" at top level' },
-  { name: 'unknown stream field', mutate: (r) => (r.stream.maxBytes = 5), step: null, problem: 'unknown field "maxBytes" in "stream"' },
+  { name: 'wrong format', mutate: (r) => (r.format = 'x'), step: null, problem: 'format: must be "filestore-scenario/1", got "x"' },
+  { name: 'unknown top-level field', mutate: (r) => (r.extra = 1), step: null, problem: 'unknown field "extra"' },
+  { name: 'unknown stream field', mutate: (r) => (r.stream.maxBytes = 5), step: null, problem: 'unknown field "maxBytes" in stream' },
   {
     name: 'missing required stream field',
     mutate: (r) => delete r.stream.retention,
     step: null,
-    problem: 'missing field "retention" in "stream"',
+    problem: 'missing field "retention" in stream',
   },
   {
     name: 'out-of-range blockSizeBytes',
@@ -177,7 +181,7 @@ const badCases: BadCase[] = [
     step: null,
     problem: 'stream.blockSizeBytes: must be an integer from 64 to 67108864, got -5',
   },
-  { name: 'unknown op', mutate: (r) => (r.steps[1] = { op: 'publish' }), step: 1, problem: 'unknown op "publish"' },
+  { name: 'unknown op', mutate: (r) => (r.steps[1] = { op: 'publish' }), step: 1, problem: 'unknown op "publish" (known: start, store, skip, remove, newBlock, deliver, ack, advance, stop, kill, powerLoss, deleteFile, deleteFiles, copyFile, renameFile, truncateFile, snapshot)' },
   {
     name: 'unknown step field',
     mutate: (r) => {
@@ -192,14 +196,14 @@ const badCases: BadCase[] = [
     name: 'missing step field',
     mutate: (r) => delete step(r, 1).subject,
     step: 1,
-    problem: 'missing field "subject" in "store" step',
+    problem: 'missing field "subject"',
   },
   {
     name: 'killAfterFileOps on a file step',
     mutate: (r) => (step(r, 5).killAfterFileOps = 1),
     step: 5,
     problem:
-      '"killAfterFileOps" is not allowed in "deleteFile" step (only start, store, skip, remove, newBlock, deliver, ack, advance, stop may carry it)',
+      'unknown field "killAfterFileOps" in "deleteFile" step',
   },
   { name: 'first step not start', mutate: (r) => r.steps.shift(), step: 0, problem: 'the first step must be "start"' },
   {
@@ -240,10 +244,10 @@ const badCases: BadCase[] = [
   },
 
   // Further rules.
-  { name: 'top level not an object', text: '[1]', step: null, problem: 'top level: must be a JSON object, got [1]' },
-  { name: 'missing format', mutate: (r) => delete r.format, step: null, problem: 'missing field "format" at top level' },
-  { name: 'missing steps', mutate: (r) => delete (r as Json).steps, step: null, problem: 'missing field "steps" at top level' },
-  { name: 'empty steps', mutate: (r) => (r.steps = []), step: null, problem: 'steps: must be a non-empty array, got []' },
+  { name: 'top level not an object', text: '[1]', step: null, problem: 'top level: must be a JSON object, got a list of 1 item' },
+  { name: 'missing format', mutate: (r) => delete r.format, step: null, problem: 'missing field "format"' },
+  { name: 'missing steps', mutate: (r) => delete (r as Json).steps, step: null, problem: 'missing field "steps"' },
+  { name: 'empty steps', mutate: (r) => (r.steps = []), step: null, problem: 'steps: must be a non-empty list of steps, got a list of 0 items' },
   {
     name: 'bad scenario name',
     mutate: (r) => (r.name = 'a b'),
@@ -255,7 +259,7 @@ const badCases: BadCase[] = [
     name: 'unknown retention',
     mutate: (r) => (r.stream.retention = 'forever'),
     step: null,
-    problem: 'stream.retention: must be "limits" or "workqueue" or "interest", got "forever"',
+    problem: 'stream.retention: must be "limits", "workqueue" or "interest", got "forever"',
   },
   {
     name: 'fractional blockSizeBytes',
@@ -273,7 +277,7 @@ const badCases: BadCase[] = [
     name: 'negative maxAgeMs',
     mutate: (r) => (r.stream.maxAgeMs = -1),
     step: null,
-    problem: 'stream.maxAgeMs: must be an integer >= 0, got -1',
+    problem: 'stream.maxAgeMs: must be an integer from 0 to 315360000000, got -1',
   },
   {
     name: 'syncAlways not a boolean',
@@ -291,11 +295,11 @@ const badCases: BadCase[] = [
     name: 'unknown consumer field',
     mutate: (r) => (r.consumers = [{ name: 'C', ackWait: 1 }]),
     step: null,
-    problem: 'unknown field "ackWait" in "consumers[0]"',
+    problem: 'unknown field "ackWait" in consumers[0]',
   },
-  { name: 'step not an object', mutate: (r) => (r.steps[1] = 5), step: 1, problem: 'step: must be a JSON object, got 5' },
+  { name: 'step not an object', mutate: (r) => (r.steps[1] = 5), step: 1, problem: 'must be a JSON object, got 5' },
   { name: 'step without op', mutate: (r) => delete step(r, 1).op, step: 1, problem: 'missing field "op"' },
-  { name: 'op from Object.prototype', mutate: (r) => (r.steps[1] = { op: 'toString' }), step: 1, problem: 'unknown op "toString"' },
+  { name: 'op from Object.prototype', mutate: (r) => (r.steps[1] = { op: 'toString' }), step: 1, problem: 'unknown op "toString" (known: start, store, skip, remove, newBlock, deliver, ack, advance, stop, kill, powerLoss, deleteFile, deleteFiles, copyFile, renameFile, truncateFile, snapshot)' },
   {
     name: '__proto__ as a step field',
     text: '{"format":"filestore-scenario/1","name":"n","source":"s","stream":{"retention":"limits","blockSizeBytes":64},"steps":[{"op":"start","__proto__":1}]}',
@@ -306,26 +310,26 @@ const badCases: BadCase[] = [
     name: 'count of 0',
     mutate: (r) => (step(r, 1).count = 0),
     step: 1,
-    problem: 'count: must be an integer from 1 to 100000, got 0',
+    problem: 'count: must be an integer from 1 to 10000, got 0',
   },
   {
     name: 'streamSeq beyond 2^53-1',
     mutate: (r) => (step(r, 3).streamSeq = 2 ** 53),
     step: 3,
-    problem: 'streamSeq: must be an integer from 1 to 9007199254740991, got 9007199254740992',
+    problem: 'streamSeq: must be an integer from 1 to 9007199254740990, got 9007199254740992',
   },
   {
     name: 'negative killAfterFileOps',
     mutate: (r) => (step(r, 1).killAfterFileOps = -1),
     step: 1,
-    problem: 'killAfterFileOps: must be an integer >= 0, got -1',
+    problem: 'killAfterFileOps: must be an integer from 0 to 1000000, got -1',
   },
   {
     name: 'killAfterFileOps on snapshot',
     mutate: (r) => (step(r, 7).killAfterFileOps = 0),
     step: 7,
     problem:
-      '"killAfterFileOps" is not allowed in "snapshot" step (only start, store, skip, remove, newBlock, deliver, ack, advance, stop may carry it)',
+      'unknown field "killAfterFileOps" in "snapshot" step',
   },
   {
     name: 'store while down',
@@ -406,6 +410,45 @@ const badCases: BadCase[] = [
     problem: `to: must not contain '..' segments, got ".."`,
   },
   {
+    name: 'an advance that would fire too many timers (30 days at syncIntervalMs 1000)',
+    mutate: (r) => {
+      r.stream.syncIntervalMs = 1000;
+      r.steps.splice(4, 0, { op: 'advance', ms: 30 * 86_400_000 });
+    },
+    step: 4,
+    problem: 'ms: fires up to 2613603 timers (sync every 1000 ms, index.db every 120000 ms), 2613603 in all; a file may fire at most 100000 (advance less, or raise syncIntervalMs)',
+  },
+  {
+    name: 'more messages than the work budget',
+    mutate: (r) => (r.steps[1] = { op: 'store', subject: 'foo', payloadBytes: 1, count: 10000 }) && r.steps.splice(2, 0, { op: 'skip' }),
+    step: 2,
+    problem: 'count: takes the messages stored or skipped to 10001; a file may store or skip at most 10000',
+  },
+  {
+    name: 'a remove range beyond any sequence',
+    mutate: (r) => (r.steps[3] = { op: 'remove', from: 1, to: 2 ** 53 }),
+    step: 3,
+    problem: 'to: must be an integer from 1 to 10000, got 9007199254740992',
+  },
+  {
+    name: 'a number too large for a double',
+    text: JSON.stringify(base()).replace('"payloadBytes":10', '"payloadBytes":1e999'),
+    step: 1,
+    problem: 'payloadBytes: must be an integer from 0 to 67108864, got a number too large to represent',
+  },
+  {
+    name: 'control characters in a label are escaped, not echoed',
+    mutate: (r) => (step(r, 7).label = 'a\u001b[2Jb'),
+    step: 7,
+    problem: 'label: must not contain control characters, got "a\\u001b[2Jb"',
+  },
+  {
+    name: 'a deeply nested value where a number belongs',
+    text: JSON.stringify(base()).replace('"payloadBytes":10', `"payloadBytes":${'['.repeat(5000)}${']'.repeat(5000)}`),
+    step: 1,
+    problem: 'payloadBytes: must be an integer from 0 to 67108864, got a list of 1 item',
+  },
+  {
     name: 'empty snapshot label',
     mutate: (r) => (step(r, 7).label = ''),
     step: 7,
@@ -439,8 +482,8 @@ describe('parseScenario: bad input is one ScenarioError line', () => {
     expect(err).toBeInstanceOf(ScenarioError);
     if (!(err instanceof ScenarioError)) return;
     expect(err.file).toBe(missing);
-    expect(err.stepIndex).toBeNull();
-    expect(err.problem).toMatch(/^cannot read file: ENOENT/);
+    expect(err.step).toBeNull();
+    expect(err.problem).toMatch(/^cannot read file: no such file or directory$/);
     expect(err.message).not.toMatch(/[\r\n]/);
   });
 });

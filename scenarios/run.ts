@@ -11,6 +11,7 @@ import { ScenarioError, type Scenario, type ScenarioStep } from './types.js';
 
 export interface SnapshotOutput {
   readonly label: string;
+  /** The snapshot step's number, counted from 1. */
   readonly step: number;
   readonly atMs: number;
   readonly stream: StreamObservation | null;
@@ -28,6 +29,7 @@ export interface ScenarioOutput {
 
 /** One scenario step as replayed: the model events it became and what each did. */
 export interface ReplayedStep {
+  /** 0-based index into the scenario's steps (the step's number is index + 1). */
   readonly index: number;
   readonly step: ScenarioStep;
   readonly events: readonly ModelEvent[];
@@ -87,7 +89,8 @@ function toEvents(s: ScenarioStep, state: ModelState, file: string, index: numbe
     case 'skip':
       return [{ type: 'skip', count: s.count ?? 1, ...kill }];
     case 'remove':
-      return 'seq' in s ? [{ type: 'remove', from: s.seq, to: s.seq, ...kill }] : [{ type: 'remove', from: s.from, to: s.to, ...kill }];
+      // The schema guarantees `seq`, or `from` and `to`.
+      return [{ type: 'remove', from: s.seq ?? s.from!, to: s.seq ?? s.to!, ...kill }];
     case 'deliver':
       return [{ type: 'deliver', consumer: s.consumer, count: s.count ?? 1, ...kill }];
     case 'ack':
@@ -104,7 +107,7 @@ function toEvents(s: ScenarioStep, state: ModelState, file: string, index: numbe
       const paths = listFiles(state.disk.cache)
         .map((f) => f.path)
         .filter((p) => globMatches(s.glob, p));
-      if (paths.length === 0) throw new ScenarioError(file, index, `deleteFiles: no file matches "${s.glob}"`);
+      if (paths.length === 0) throw new ScenarioError(file, index + 1, `deleteFiles: no file matches "${s.glob}"`);
       return paths.map((path) => ({ type: 'deleteFile', path }));
     }
     case 'copyFile':
@@ -129,7 +132,7 @@ export function runScenario(scenario: Scenario, profileName: string, file: strin
     const before = state;
     if (s.op === 'snapshot') {
       const o = observe(state);
-      snapshots.push({ label: s.label, step: index, atMs: o.atMs, stream: o.stream, blocks: o.blocks, files: o.files, consumers: o.consumers, log: pendingLog });
+      snapshots.push({ label: s.label, step: index + 1, atMs: o.atMs, stream: o.stream, blocks: o.blocks, files: o.files, consumers: o.consumers, log: pendingLog });
       pendingLog = [];
       steps.push({ index, step: s, events: [], results: [], before, after: state });
       return;
@@ -141,7 +144,7 @@ export function runScenario(scenario: Scenario, profileName: string, file: strin
       try {
         r = step(state, event);
       } catch (e) {
-        if (e instanceof EventError) throw new ScenarioError(file, index, `"${s.op}": ${e.message}`);
+        if (e instanceof EventError) throw new ScenarioError(file, index + 1, `"${s.op}": ${e.message}`);
         throw e;
       }
       results.push(r);
@@ -151,7 +154,7 @@ export function runScenario(scenario: Scenario, profileName: string, file: strin
     const kill = 'killAfterFileOps' in s ? s.killAfterFileOps : undefined;
     const performed = results.reduce((n, r) => n + r.ops.length, 0);
     if (kill !== undefined && kill > performed) {
-      throw new ScenarioError(file, index, `killAfterFileOps is ${kill} but the step performs only ${performed} file operation${performed === 1 ? '' : 's'}`);
+      throw new ScenarioError(file, index + 1, `killAfterFileOps is ${kill} but the step performs only ${performed} file operation${performed === 1 ? '' : 's'}`);
     }
     steps.push({ index, step: s, events, results, before, after: state });
   });

@@ -1,5 +1,5 @@
 /**
- * Mermaid diagrams of a trace (`filestore-trace/1`).
+ * Mermaid diagrams of a trace (`filestore-trace/2`).
  *
  * - `sequenceDiagram`: who did what, step by step: the publisher's stores, the consumers'
  *   deliveries and acks, every file operation the store issued (with the nats-server function
@@ -13,14 +13,15 @@
  * recomputed by replaying the trace's events through the model; if the replay does not
  * reproduce the recorded operations, those details are left out rather than guessed.
  */
-import { contentBytes, fileContent, type FileOp } from '../model/disk.js';
+import { contentBytes, fatesOf, fileContent, unforced, type Disk, type FsView, type IssuedOp, type PowerLossKeep } from '../model/disk.js';
 import type { PerformedOp } from '../model/io.js';
 import type { Observation } from '../model/observe.js';
-import type { Segment } from '../model/records.js';
+import { isBlockRecord, type Segment } from '../model/records.js';
 import type { ModelState } from '../model/state.js';
 import { initialState, step, type ModelEvent } from '../model/step.js';
+import { probeDelivery } from '../properties/invariants.js';
 import type { TimerFiring } from '../model/timers.js';
-import type { TraceFile, TraceStep } from './trace.js';
+import { TRACE_FORMAT, type TraceFile, type TraceStep } from './trace.js';
 
 export interface SequenceDiagramOptions {
   /** Runs of more than this many consecutive same-shape steps are folded (default 3; 0: never fold). */
@@ -46,8 +47,32 @@ const ENTITIES: Readonly<Record<string, string>> = { ';': '#59;', '#': '#35;', '
  * code), `<` `>` (HTML) and `"` become entity codes, in one pass so an inserted code is never
  * escaped again; line breaks become spaces (the diagram's own breaks are inserted after).
  */
-export function escapeLabel(text: string): string {
-  return text.replace(/[;#<>"]/g, (c) => ENTITIES[c]!).replace(/\s*[\r\n]+\s*/g, ' ');
+export function escapeLabel(text: string, wrapAtChars = LABEL_WRAP_CHARS): string {
+  return wrapText(text.replace(/\s*[\r\n]+\s*/g, ' '), wrapAtChars)
+    .map((line) => line.replace(/[;#<>"]/g, (c) => ENTITIES[c]!))
+    .join('<br/>');
+}
+
+/**
+ * Longest line of a label, in characters: longer ones break at spaces. A label's width sets the
+ * distance between participants, and the diagram must stay readable when a page shows it
+ * 800 px wide.
+ */
+export const LABEL_WRAP_CHARS = 40;
+
+/** Break text into lines of at most `max` characters at spaces (a longer word stays whole). */
+export function wrapText(text: string, max: number): string[] {
+  if (text.length <= max) return [text];
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > max) {
+      out.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(line);
+  return out;
 }
 
 /** Join already-escaped lines with Mermaid's line break. */
@@ -57,6 +82,16 @@ function lines(...parts: readonly string[]): string {
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
+}
+
+/** A model time as people read it: "0 s", "0.2 s", "120 s", "120.2 s". */
+export function time(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
+}
+
+/** "t = 120 s". */
+function at(ms: number): string {
+  return `t = ${time(ms)}`;
 }
 
 /** "2", "2–5" or "2, 4, 7" for a list of sequences. */
@@ -81,7 +116,7 @@ function segmentLabel(s: Segment): string {
     case 'skip':
       return `skip seq ${s.seq}, ${s.bytes} B`;
     case 'indexdb':
-      return `index.db image, ${s.bytes} B (${s.summary.msgs} msgs, seq ${seqRange(s.summary.firstSeq, s.summary.lastSeq)}, lmb ${s.summary.lmbIndex})`;
+      return `index.db image, ${s.bytes} B (${plural(s.summary.msgs, 'msg')}, seq ${seqRange(s.summary.firstSeq, s.summary.lastSeq)}, lmb ${s.summary.lmbIndex})`;
     case 'odat':
       return `o.dat image, ${s.bytes} B (delivered ${s.state.delivered.streamSeq}, ack floor ${s.state.ackFloor.streamSeq})`;
     case 'fragment':
@@ -92,9 +127,9 @@ function segmentLabel(s: Segment): string {
 }
 
 /** One file operation, e.g. "unlink msgs/2.blk (removeMsgBlock)". Unescaped. */
-export function opLabel(p: Pick<PerformedOp, 'op' | 'fn'>): string {
+export function opLabel(p: Pick<PerformedOp, 'op'> & { readonly fn?: string }): string {
   const op = p.op;
-  const fn = ` (${p.fn})`;
+  const fn = p.fn ? ` (${p.fn})` : '';
   switch (op.type) {
     case 'create':
       return `create ${op.path}${fn}`;
@@ -131,8 +166,13 @@ export function listLines(prefix: string, items: readonly string[], perLine = 3)
   return out.length ? out : [prefix.trimEnd()];
 }
 
+/** Paths as people sort them: msgs/2.blk before msgs/10.blk. */
+export function byPath(a: { readonly path: string }, b: { readonly path: string }): number {
+  return a.path.localeCompare(b.path, 'en', { numeric: true });
+}
+
 function fileItems(files: Observation['files']): string[] {
-  return files.map((f) => `${f.path} ${f.bytes} B`);
+  return [...files].sort(byPath).map((f) => `${f.path} ${f.bytes} B`);
 }
 
 function streamLabel(o: Observation): string {
@@ -168,7 +208,7 @@ function replayTrace(trace: TraceFile): Replay {
     for (const [i, s] of trace.steps.entries()) {
       before.push(state);
       const r = step(state, s.event);
-      if (!sameOps(r.ops, s.ops)) return { before: before.slice(0, i), stopped: `step ${i} replays differently` };
+      if (!sameOps(r.ops, s.ops)) return { before: before.slice(0, i), stopped: `step ${i + 1} replays differently` };
       state = r.state;
     }
     return { before, stopped: null };
@@ -212,7 +252,7 @@ function describeContent(content: readonly Segment[]): string {
   if (only?.kind === 'indexdb') {
     const s = only.summary;
     const blocks = s.blocks.length ? seqList(s.blocks.map((b) => b.index)) : 'none';
-    return `${s.msgs} msgs, seq ${seqRange(s.firstSeq, s.lastSeq)}, blocks [${blocks}], last block ${s.lmbIndex}`;
+    return `${plural(s.msgs, 'msg')}, seq ${seqRange(s.firstSeq, s.lastSeq)}, blocks [${blocks}], last block ${s.lmbIndex}`;
   }
   if (only?.kind === 'odat') return `delivered ${only.state.delivered.streamSeq}, ack floor ${only.state.ackFloor.streamSeq}, ${plural(only.state.pending.length, 'pending', 'pending')}`;
   return `torn: ${content.map(segmentLabel).join(' + ')} (${contentBytes(content)} B)`;
@@ -266,7 +306,7 @@ function isLandmark(trace: TraceFile, i: number): boolean {
   const s = trace.steps[i]!;
   const t = s.event.type;
   if (t !== 'store' && t !== 'skip' && t !== 'remove' && t !== 'deliver' && t !== 'ack' && t !== 'advance' && t !== 'newBlock') return true;
-  return s.killed || s.log.length > 0 || trace.violation?.step === i;
+  return s.killed || s.log.length > 0 || trace.violation?.step === i + 1;
 }
 
 /** Steps of the same shape: same event (and consumer), same operations by kind and function, same timers. */
@@ -309,7 +349,7 @@ function foldSummary(trace: TraceFile, from: number, to: number): string[] {
   const ops = [...opCounts].map(([t, n]) => plural(n, t));
   if (ops.length) parts.push(ops.join(', '));
   const last = trace.steps[to]!.observation;
-  return [parts.join(' · '), `then t=${last.atMs} ms: stream ${streamLabel(last)}`].filter(Boolean);
+  return [parts.join(' · '), `then ${at(last.atMs)}: stream ${streamLabel(last)}`].filter(Boolean);
 }
 
 // ---- The sequence diagram -------------------------------------------------------------------------
@@ -345,7 +385,7 @@ function drawOp(out: Out, p: PerformedOp): void {
 /** The operations of an advance, each group after the note naming the timers that issued it. */
 function drawAdvance(out: Out, s: TraceStep, i: number, prevMs: number): void {
   if (s.event.type !== 'advance') return;
-  const head = escapeLabel(`[${i}] advance ${s.event.ms} ms (t=${prevMs} → ${s.observation.atMs} ms)`);
+  const head = escapeLabel(`[${i + 1}] advance ${time(s.event.ms)} (t = ${time(prevMs)} → ${time(s.observation.atMs)})`);
   if (s.timers.length === 0) {
     out.note('FS,PC', lines(head, 'no timer fired'));
     for (const p of s.ops) drawOp(out, p);
@@ -353,12 +393,12 @@ function drawAdvance(out: Out, s: TraceStep, i: number, prevMs: number): void {
   }
   const times = [...new Set(s.timers.map((t) => t.atMs))];
   const drawn = new Set<number>();
-  times.forEach((at, k) => {
-    const fired = s.timers.filter((t) => t.atMs === at).map((t) => timerLabel(t.timer));
-    const text = escapeLabel(`t=${at} ms: ${fired.join(', ')}`);
+  times.forEach((firedAt, k) => {
+    const fired = s.timers.filter((t) => t.atMs === firedAt).map((t) => timerLabel(t.timer));
+    const text = escapeLabel(`${at(firedAt)}: ${fired.join(', ')}`);
     out.note('FS,PC', k === 0 ? lines(head, text) : text);
     s.ops.forEach((p, n) => {
-      if (p.atMs === at) {
+      if (p.atMs === firedAt) {
         drawOp(out, p);
         drawn.add(n);
       }
@@ -373,7 +413,7 @@ function drawAdvance(out: Out, s: TraceStep, i: number, prevMs: number): void {
 function drawEvent(out: Out, trace: TraceFile, parts: Participants, i: number, prevMs: number): void {
   const s = trace.steps[i]!;
   const e = s.event;
-  const tag = `[${i}]`;
+  const tag = `[${i + 1}]`;
   const cid = (name: string) => parts.consumerIds.get(name) ?? 'FS';
   switch (e.type) {
     case 'store': {
@@ -453,7 +493,7 @@ function drawDurable(out: Out, before: Observation['durableFiles'], after: Obser
     else if (old !== bytes) changes.push(`${path} ${old} → ${bytes} B`);
   }
   for (const path of was.keys()) if (!now.has(path)) changes.push(`${path} removed`);
-  if (changes.length) out.msg('PC', '-->>', 'D', lines(...listLines('now durable: ', changes).map(escapeLabel)));
+  if (changes.length) out.msg('PC', '-->>', 'D', lines(...listLines('now durable: ', changes).map((t) => escapeLabel(t))));
 }
 
 function durableBefore(trace: TraceFile, i: number): Observation['durableFiles'] {
@@ -473,19 +513,95 @@ function drawStart(out: Out, trace: TraceFile, parts: Participants, replay: Repl
   const s = trace.steps[i]!;
   const prev = i > 0 ? trace.steps[i - 1]!.observation : null;
   const afterCrash = wentDownByCrash(trace, i);
-  const title = afterCrash ? `▶ [${i}] start: recovery after the crash (t=${s.observation.atMs} ms)` : `▶ [${i}] start (t=${s.observation.atMs} ms)`;
+  const title = afterCrash ? `▶ [${i + 1}] start: recovery after the crash (${at(s.observation.atMs)})` : `▶ [${i + 1}] start (${at(s.observation.atMs)})`;
   const files = prev?.files ?? [];
   const noBlock = files.length > 0 && !files.some((f) => /^msgs\/\d+\.blk$/.test(f.path));
   const found = files.length === 0 ? ['the store finds: no files'] : listLines('the store finds: ', [...fileItems(files), ...(noBlock ? ['and no msg block file'] : [])], 4);
   const reads = [...found, ...recoveryInputs(replay, i)];
-  out.note(`${parts.first},${parts.last}`, lines(escapeLabel(title), ...reads.map(escapeLabel)));
+  out.note(`${parts.first},${parts.last}`, lines(escapeLabel(title), ...reads.map((t) => escapeLabel(t))));
   drawOps(out, s);
   drawDurable(out, durableBefore(trace, i), s.observation.durableFiles);
   if (s.killed) return; // the crash block says the rest
   const before = lastRunning(trace, i);
   const was = afterCrash && before?.stream ? ` (before the crash: ${streamLabel(before)})` : '';
   const state = [`recovered stream: ${streamLabel(s.observation)}${was}`, ...consumersLabel(s.observation)];
-  out.note(`P,FS`, lines(...state.map(escapeLabel)));
+  out.note(`P,FS`, lines(...state.map((t) => escapeLabel(t))));
+  const why = afterCrash ? lastSeqReasons(trace, replay, i) : [];
+  if (why.length) out.note(`P,FS`, lines(...why.map((t) => escapeLabel(t))));
+}
+
+/** The block records in a view, each with its file: what recovery can rebuild a stream from. */
+function blockRecords(view: FsView): { path: string; seg: Segment & { seq: number } }[] {
+  const out: { path: string; seg: Segment & { seq: number } }[] = [];
+  for (const path of Object.keys(view.entries).sort()) {
+    if (!/^msgs\/\d+\.blk$/.test(path)) continue;
+    for (const seg of fileContent(view, path) ?? []) if (isBlockRecord(seg)) out.push({ path, seg });
+  }
+  return out;
+}
+
+function indexDbOf(view: FsView): Extract<Segment, { kind: 'indexdb' }> | null {
+  const content = fileContent(view, 'msgs/index.db') ?? [];
+  const only = content.length === 1 ? content[0]! : null;
+  return only?.kind === 'indexdb' ? only : null;
+}
+
+/** The last step before i that ended the process by a crash, or -1. */
+function lastCrash(trace: TraceFile, i: number): number {
+  for (let k = i - 1; k >= 0; k--) if (trace.steps[k]!.killed) return k;
+  return -1;
+}
+
+/**
+ * Why a restart after a crash came back with the LastSeq it did: the highest record recovery
+ * found and where, what index.db said and whether recovery kept it, and (when LastSeq went
+ * back) the record that held the old LastSeq and what happened to it: unlinked by the crashed
+ * step, never written because the process died first, or lost with the power.
+ */
+function lastSeqReasons(trace: TraceFile, replay: Replay | null, i: number): string[] {
+  const now = trace.steps[i]!.observation.stream;
+  const before = lastRunning(trace, i)?.stream;
+  const found = replay?.before[i];
+  if (!now || !before || !found) return [];
+  const was = before.lastSeq;
+  const out = [`why LastSeq is ${now.lastSeq}${now.lastSeq !== was ? ` (it was ${was})` : ''}:`];
+  const records = blockRecords(found.disk.cache);
+  const top = records.reduce<(typeof records)[number] | null>((m, r) => (!m || r.seg.seq > m.seg.seq ? r : m), null);
+  out.push(top ? `• the highest record in the block files is ${top.seg.kind} seq ${top.seg.seq}, in ${top.path}` : '• no block file holds a record');
+  const idx = indexDbOf(found.disk.cache);
+  if (idx) {
+    const kept = idx.summary.lastSeq === now.lastSeq;
+    const warning = trace.steps[i]!.log[0];
+    out.push(`• index.db says LastSeq ${idx.summary.lastSeq} (last block ${idx.summary.lmbIndex})${kept ? '' : `: recovery did not keep it${warning ? ` (${warning.replace(/^Filestore \[[^\]]*\] /, '')})` : ''}`}`);
+  } else out.push('• there is no readable index.db');
+  if (now.lastSeq >= was) return out;
+  const c = lastCrash(trace, i);
+  if (c < 0) return out;
+  const crashed = trace.steps[c]!;
+  // Under power loss the process died at a kill point in the step before the power loss.
+  const crashedStep = crashed.event.type === 'powerLoss' && c > 0 && trace.steps[c - 1]!.killed ? c - 1 : c;
+  const crashState = replay?.before[crashedStep];
+  if (!crashState) return out;
+  const holders = blockRecords(crashState.disk.cache).filter((r) => r.seg.seq === was);
+  for (const h of holders) {
+    const unlink = trace.steps[crashedStep]!.ops.find((p) => p.op.type === 'unlink' && p.op.path === h.path);
+    if (unlink) out.push(`• ${h.seg.kind} seq ${was} was in ${h.path}, which ${unlink.fn} unlinked in step ${crashedStep + 1}`);
+    else if (!records.some((r) => r.path === h.path && r.seg.seq === was)) out.push(`• ${h.seg.kind} seq ${was} was in ${h.path}; it did not survive the crash in step ${c + 1}`);
+  }
+  // The write that would have held it, had the process lived: the first never-made record write at or past it.
+  const uncut = uncutOps(trace, replay, crashedStep);
+  const never = uncut?.slice(trace.steps[crashedStep]!.ops.length).find((p) => p.op.type === 'write' && isBlockRecord(p.op.segment) && p.op.segment.seq >= was);
+  if (never) out.push(`• never made (the process died first): ${opLabel(never)}`);
+  if (crashed.event.type === 'powerLoss' || trace.steps[crashedStep + 1]?.event.type === 'powerLoss') {
+    const lossAt = crashed.event.type === 'powerLoss' ? c : crashedStep + 1;
+    const fate = inFlightFate(replay, lossAt, (trace.steps[lossAt]!.event as { keep: PowerLossKeep }).keep);
+    const holds = (o: IssuedOp) => o.op.type === 'write' && isBlockRecord(o.op.segment) && o.op.segment.seq >= was;
+    const lostWrite = fate?.lost.find(holds);
+    const tornWrite = fate?.torn.find(holds);
+    if (lostWrite) out.push(`• lost with the power (never durable): ${opLabel(lostWrite)}`);
+    else if (tornWrite) out.push(`• torn by the power loss (part of it never durable): ${opLabel(tornWrite)}`);
+  }
+  return out;
 }
 
 /** Whether the process last went down (before step i) by a crash rather than a clean stop. */
@@ -504,25 +620,25 @@ function drawCrash(out: Out, trace: TraceFile, replay: Replay | null, i: number,
   const e = s.event;
   out.block(`rect ${CRASH_RGB}`, () => {
     if (e.type === 'kill') {
-      out.note('FS,D', lines(escapeLabel(`💥 [${i}] process killed between steps (t=${s.observation.atMs} ms)`), escapeLabel('the page cache survives, in-memory state is lost')));
+      out.note('FS,D', lines(escapeLabel(`☠ [${i + 1}] process killed between steps (${at(s.observation.atMs)})`), escapeLabel('the page cache survives, in-memory state is lost')));
       return;
     }
     if (e.type === 'powerLoss') {
-      drawPowerLoss(out, trace, i);
+      drawPowerLoss(out, trace, replay, i);
       return;
     }
     const done = s.ops.length;
     const uncut = uncutOps(trace, replay, i);
     const kp = killPointOf(e);
     let head: string;
-    if (uncut) head = `💥 process killed after ${done} of ${uncut.length} file operations of this step (t=${s.observation.atMs} ms)`;
-    else if (kp !== undefined && kp > done) head = `💥 process killed after ${done} of ${done} file operations of this step, at its end (t=${s.observation.atMs} ms)`;
-    else head = `💥 process killed after ${done} file operations of this step (t=${s.observation.atMs} ms)`;
+    if (uncut) head = `☠ process killed after ${done} of ${uncut.length} file operations of this step (${at(s.observation.atMs)})`;
+    else if (kp !== undefined && kp > done) head = `☠ process killed after ${done} of ${done} file operations of this step, at its end (${at(s.observation.atMs)})`;
+    else head = `☠ process killed after ${done} file operations of this step (${at(s.observation.atMs)})`;
     const missing = uncut ? uncut.slice(done) : [];
     const last = s.ops[done - 1];
     const cut = last ? `the last operation issued: ${opLabel(last)}` : 'before its first file operation';
     const tail = missing.length === 0 ? (uncut ? 'every operation of the step was issued' : '') : `${plural(missing.length, 'operation')} never happened:`;
-    out.note('FS,D', lines(...[head, cut, tail].filter(Boolean).map(escapeLabel)));
+    out.note('FS,D', lines(...[head, cut, tail].filter(Boolean).map((t) => escapeLabel(t))));
     for (const p of missing.slice(0, opts.maxNeverHappened)) {
       const label = escapeLabel(`never happened: ${opLabel(p)}`);
       if (p.op.type === 'fsync' || p.op.type === 'fsyncDir') out.msg('PC', '--x', 'D', label);
@@ -532,7 +648,42 @@ function drawCrash(out: Out, trace: TraceFile, replay: Replay | null, i: number,
   });
 }
 
-function drawPowerLoss(out: Out, trace: TraceFile, i: number): void {
+/** At most `max` items, one per line, then how many more. */
+function shortList(prefix: string, items: readonly string[], max = 6): string[] {
+  if (items.length === 0) return [];
+  const shown = items.slice(0, max).map((x, k) => (k === 0 ? `${prefix}${x}` : `  ${x}`));
+  if (items.length > max) shown.push(`  … and ${items.length - max} more`);
+  return shown;
+}
+
+/**
+ * What a power loss did to the operations not yet durable (in flight and not forced by the file
+ * system): which survived whole, which survived torn or as zeros, which were lost; the model's
+ * own reading of the choice (`fatesOf`), so the diagram cannot disagree with it. Null without a replay.
+ */
+function inFlightFate(replay: Replay | null, i: number, keep: PowerLossKeep): { survived: string[]; lost: IssuedOp[]; torn: IssuedOp[]; total: number } | null {
+  const state = replay?.before[i];
+  if (!state) return null;
+  const disk = state.disk as Disk;
+  const fates = fatesOf(disk, keep);
+  if (typeof fates === 'string') return null;
+  const ops = unforced(disk);
+  const survived: string[] = [];
+  const lost: IssuedOp[] = [];
+  const torn: IssuedOp[] = [];
+  for (const o of ops) {
+    const fate = fates.get(o.id) ?? { kind: 'drop' };
+    if (fate.kind === 'keep') survived.push(opLabel(o));
+    else if (fate.kind === 'drop') lost.push(o);
+    else {
+      torn.push(o);
+      survived.push(`${opLabel(o)}: ${fate.pages.length === 0 ? 'at its new size, reading as zeros' : `torn, only page${fate.pages.length === 1 ? '' : 's'} ${fate.pages.join(', ')} (4 KiB) kept`}`);
+    }
+  }
+  return { survived, lost, torn, total: ops.length };
+}
+
+function drawPowerLoss(out: Out, trace: TraceFile, replay: Replay | null, i: number): void {
   const s = trace.steps[i]!;
   if (s.event.type !== 'powerLoss') return;
   const before = new Map((i > 0 ? trace.steps[i - 1]!.observation.files : []).map((f) => [f.path, f.bytes]));
@@ -548,15 +699,19 @@ function drawPowerLoss(out: Out, trace: TraceFile, i: number): void {
     else changed.push(`${path} ${bytes} B → ${now} B`);
   }
   for (const [path, bytes] of after) if (!before.has(path)) back.push(`${path} ${bytes} B`);
-  const keep = s.event.keep;
-  const how = keep.kind === 'synced' ? 'only what the file system forced' : keep.kind === 'all' ? 'every operation in flight' : keep.kind === 'prefix' ? `the first ${keep.count} operations in flight` : `operations ${keep.opIds.join(', ') || 'none'} in flight${(keep.partial ?? []).map((p) => (p.pages.length ? `, #${p.opId} torn (pages ${p.pages.join(', ')})` : `, #${p.opId} as zeros`)).join('')}`;
-  const rows = [`⚡ [${i}] power lost (t=${s.observation.atMs} ms): the disk keeps ${how}`];
-  if (kept.length) rows.push(...listLines('kept: ', kept));
+  const flight = inFlightFate(replay, i, s.event.keep);
+  const rows = [`⚡ [${i + 1}] power lost (${at(s.observation.atMs)})${flight ? `: of ${plural(flight.total, 'operation')} not yet durable, ${flight.survived.length} survived and ${flight.lost.length} ${flight.lost.length === 1 ? 'was' : 'were'} lost` : ''}`];
+  if (flight) {
+    rows.push(...shortList('survived: ', flight.survived));
+    rows.push(...shortList('lost: ', flight.lost.map((o) => opLabel(o))));
+  }
+  rows.push('files, before → after:');
+  if (kept.length) rows.push(...listLines('unchanged: ', kept));
   if (changed.length) rows.push(...listLines('rolled back: ', changed));
-  if (lost.length) rows.push(...listLines('lost: ', lost));
+  if (lost.length) rows.push(...listLines('gone: ', lost));
   if (back.length) rows.push(...listLines('came back (deleted, but not durably): ', back));
   if (!kept.length && !changed.length && !lost.length && !back.length) rows.push('no files, before or after');
-  out.note('FS,D', lines(...rows.map(escapeLabel)));
+  out.note('FS,D', lines(...rows.map((t) => escapeLabel(t))));
 }
 
 function drawFileEdit(out: Out, s: TraceStep, i: number): void {
@@ -578,7 +733,38 @@ function drawFileEdit(out: Out, s: TraceStep, i: number): void {
     default:
       return;
   }
-  out.note('FS,D', lines(escapeLabel(`✎ [${i}] operator, server down: ${what} (made durable)`), ...s.ops.map((p) => escapeLabel(opLabel(p)))));
+  out.note('FS,D', lines(escapeLabel(`✎ [${i + 1}] operator, server down: ${what} (made durable)`), ...s.ops.map((p) => escapeLabel(opLabel(p)))));
+}
+
+/** The state after step i, from the replay (null when the replay did not reach it). */
+function stateAfter(trace: TraceFile, replay: Replay | null, i: number): ModelState | null {
+  const next = replay?.before[i + 1];
+  if (next) return next;
+  const before = replay?.before[i];
+  if (!before) return null;
+  try {
+    return step(before, trace.steps[i]!.event).state;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The probe behind consumer-keeps-delivering (properties/invariants.ts probeDelivery), drawn:
+ * a message stored after the restart, and the consumer that never delivers it.
+ */
+function drawProbe(out: Out, trace: TraceFile, parts: Participants, replay: Replay | null, i: number): void {
+  const state = stateAfter(trace, replay, i);
+  const stuck = state ? probeDelivery(state) : null;
+  if (!stuck) return;
+  const cid = parts.consumerIds.get(stuck.consumer) ?? 'FS';
+  out.msg('P', '->>', 'FS', escapeLabel(`probe: store one message → seq ${stuck.storedSeq}`));
+  out.msg('FS', '--x', cid, escapeLabel(`never delivered: consumer ${stuck.consumer}'s next sequence is ${stuck.deliveredPointer + 1}, past seq ${stuck.storedSeq}`));
+  out.note(all2(parts), escapeLabel(`probe: delivered again after AckWait (${time(trace.config.ackWaitMs)}): still not seq ${stuck.storedSeq}`));
+}
+
+function all2(parts: Participants): string {
+  return `${parts.first},${parts.last}`;
 }
 
 /**
@@ -599,9 +785,9 @@ export function sequenceDiagram(trace: TraceFile, opts: SequenceDiagramOptions =
 
   const header = [
     '---',
-    `title: ${JSON.stringify(escapeLabel(trace.title || 'filestore trace'))}`,
+    `title: ${JSON.stringify(escapeLabel(trace.title || 'filestore trace', Infinity))}`,
     '---',
-    `%% filestore-trace/1, profile ${trace.profile}, ${trace.steps.length} steps${replay?.stopped ? `, replay stopped: ${replay.stopped}` : ''}`.replace(/[\r\n]+/g, ' '),
+    `%% ${TRACE_FORMAT}, profile ${trace.profile}, ${trace.steps.length} steps${replay?.stopped ? `, replay stopped: ${replay.stopped}` : ''}`.replace(/[\r\n]+/g, ' '),
     'sequenceDiagram',
     ...decl,
   ];
@@ -612,7 +798,7 @@ export function sequenceDiagram(trace: TraceFile, opts: SequenceDiagramOptions =
     const e = s.event;
     if (e.type === 'start') drawStart(out, trace, parts, replay, i);
     else if (e.type === 'stop') {
-      out.note(all, escapeLabel(`■ [${i}] stop: clean shutdown (t=${s.observation.atMs} ms)`));
+      out.note(all, escapeLabel(`■ [${i + 1}] stop: clean shutdown (${at(s.observation.atMs)})`));
       drawOps(out, s);
       drawDurable(out, durableBefore(trace, i), s.observation.durableFiles);
     } else if (e.type === 'kill' || e.type === 'powerLoss') {
@@ -622,13 +808,13 @@ export function sequenceDiagram(trace: TraceFile, opts: SequenceDiagramOptions =
       drawEvent(out, trace, parts, i, prevMs);
       drawOps(out, s);
       drawDurable(out, durableBefore(trace, i), s.observation.durableFiles);
-      if (e.type !== 'advance' && s.timers.length) out.note('FS,PC', escapeLabel(`timers fired: ${s.timers.map((t) => `${timerLabel(t.timer)} at t=${t.atMs} ms`).join(', ')}`));
+      if (e.type !== 'advance' && s.timers.length) out.note('FS,PC', escapeLabel(`timers fired: ${s.timers.map((t) => `${timerLabel(t.timer)} at ${at(t.atMs)}`).join(', ')}`));
     }
     if (s.killed) drawCrash(out, trace, replay, i, o);
 
     const foldEnd = folds.get(i);
     if (foldEnd !== undefined) {
-      out.note('FS,PC', lines(escapeLabel(`… ×${foldEnd - i} similar steps folded (steps ${i + 1}–${foldEnd})`), ...foldSummary(trace, i + 1, foldEnd).map(escapeLabel)));
+      out.note('FS,PC', lines(escapeLabel(`… ×${foldEnd - i} similar steps folded (steps ${i + 2}–${foldEnd + 1})`), ...foldSummary(trace, i + 1, foldEnd).map((t) => escapeLabel(t))));
       drawDurable(out, s.observation.durableFiles, trace.steps[foldEnd]!.observation.durableFiles);
       i = foldEnd;
     }
@@ -637,7 +823,10 @@ export function sequenceDiagram(trace: TraceFile, opts: SequenceDiagramOptions =
 
   if (trace.violation) {
     const v = trace.violation;
-    out.block(`rect ${VIOLATION_RGB}`, () => out.note(all, lines(escapeLabel(`✗ ${v.property}: ${v.message}`), escapeLabel(`(after step ${v.step}${v.cause ? `; cause: ${v.cause}` : ''})`))));
+    out.block(`rect ${VIOLATION_RGB}`, () => {
+      out.note(all, lines(escapeLabel(`✗ ${v.property}: ${v.message}`), escapeLabel(`(after step ${v.step}${v.cause ? `; cause: ${v.cause}` : ''})`)));
+      if (v.property === 'consumer-keeps-delivering') drawProbe(out, trace, parts, replay, v.step - 1);
+    });
   }
   return `${[...header, ...out.rows].join('\n')}\n`;
 }
@@ -656,7 +845,7 @@ const FILE_CLASSES: Readonly<Record<FileStatus, string>> = {
 
 /** The steps `filesView` shows by default: the (last) crash and the start after it. */
 export function defaultFileViewSteps(trace: TraceFile): number[] {
-  const limit = trace.violation ? trace.violation.step : trace.steps.length - 1;
+  const limit = trace.violation ? trace.violation.step - 1 : trace.steps.length - 1;
   let crash = -1;
   for (let k = Math.min(limit, trace.steps.length - 1); k >= 0; k--) {
     if (trace.steps[k]!.killed) {
@@ -671,11 +860,11 @@ export function defaultFileViewSteps(trace: TraceFile): number[] {
 
 function columnTitle(trace: TraceFile, i: number): string {
   const s = trace.steps[i]!;
-  const t = `t=${s.observation.atMs} ms`;
-  if (s.killed && s.event.type === 'powerLoss') return `after the power loss (step ${i}, ${t})`;
-  if (s.killed) return `at the crash (step ${i}: ${s.event.type}, ${t})`;
-  if (s.event.type === 'start') return `after recovery (step ${i}: start, ${t})`;
-  return `after step ${i}: ${s.event.type} (${t})`;
+  const t = at(s.observation.atMs);
+  if (s.killed && s.event.type === 'powerLoss') return `after the power loss (step ${i + 1}, ${t})`;
+  if (s.killed) return `at the crash (step ${i + 1}: ${s.event.type}, ${t})`;
+  if (s.event.type === 'start') return `after recovery (step ${i + 1}: start, ${t})`;
+  return `after step ${i + 1}: ${s.event.type} (${t})`;
 }
 
 /**
@@ -689,6 +878,7 @@ export function filesView(trace: TraceFile, atSteps?: readonly number[]): string
   const rows: string[] = ['flowchart LR'];
   let prevStep: number | null = null;
   let prevIds: Map<string, string> | null = null;
+  let prevCache: ReadonlyMap<string, number> | null = null;
   let prevCol: string | null = null;
   const edges: string[] = [];
   const used = new Set<FileStatus>();
@@ -700,7 +890,7 @@ export function filesView(trace: TraceFile, atSteps?: readonly number[]): string
     const refStep = prevStep ?? k - 1;
     const reference = refStep >= 0 ? trace.steps[refStep]!.observation.files : [];
     const refMap = new Map(reference.map((f) => [f.path, f.bytes]));
-    const paths = [...new Set([...cache.keys(), ...durable.keys(), ...refMap.keys()])].sort();
+    const paths = [...new Set([...cache.keys(), ...durable.keys(), ...refMap.keys()])].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
     const colId = `s${k}_${col}`;
     const ids = new Map<string, string>();
     rows.push(`  subgraph ${colId}["${escapeLabel(columnTitle(trace, k))}"]`);
@@ -728,7 +918,7 @@ export function filesView(trace: TraceFile, atSteps?: readonly number[]): string
         verdict = '✔ durable';
       }
       const detail = [`page cache: ${c === undefined ? '—' : `${c} B`}`, `disk: ${d === undefined ? '—' : `${d} B`}`, verdict];
-      const since = `step ${refStep}`;
+      const since = `step ${refStep + 1}`;
       if (refStep >= 0) {
         if (was === undefined && c !== undefined) detail.push(`new since ${since}`);
         else if (was !== undefined && c === undefined) detail.push(`vanished since ${since} (was ${was} B)`);
@@ -737,7 +927,7 @@ export function filesView(trace: TraceFile, atSteps?: readonly number[]): string
       used.add(status);
       const id = `${colId}_f${n}`;
       ids.set(path, id);
-      rows.push(`    ${id}["${lines(`<b>${escapeLabel(path)}</b>`, ...detail.map(escapeLabel))}"]:::${status}`);
+      rows.push(`    ${id}["${lines(`<b>${escapeLabel(path)}</b>`, ...detail.map((t) => escapeLabel(t)))}"]:::${status}`);
     });
     if (paths.length === 0) rows.push(`    ${colId}_none["no files"]`);
     rows.push('  end');
@@ -745,7 +935,9 @@ export function filesView(trace: TraceFile, atSteps?: readonly number[]): string
       let linked = false;
       for (const [path, id] of ids) {
         const from = prevIds.get(path);
-        if (from) {
+        // The same file only if it is in the page cache in both columns (or in neither): a file
+        // deleted in one and created anew by the next is another file under the same name.
+        if (from && prevCache?.has(path) === cache.has(path)) {
           edges.push(`  ${from} -.-> ${id}`);
           linked = true;
         }
@@ -754,6 +946,7 @@ export function filesView(trace: TraceFile, atSteps?: readonly number[]): string
     }
     prevStep = k;
     prevIds = ids;
+    prevCache = cache;
     prevCol = colId;
   });
   if (steps.length === 0) rows.push('  empty["the trace has no steps"]');

@@ -10,7 +10,7 @@ import { DEFAULT_PROFILE } from '../model/profile.js';
 import { loadScenarioFile } from '../scenarios/parse.js';
 import { runScenario, scenarioConfig } from '../scenarios/run.js';
 import { filesView, sequenceDiagram } from './mermaid.js';
-import { BrowserMissingError, CHROMIUM_PATH, Renderer, substituteEmoji } from './render.js';
+import { BrowserMissingError, CHROMIUM_PATH, chromiumPath, Renderer, substituteEmoji } from './render.js';
 import { makeTrace, traceStep, type TraceFile } from './trace.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -58,7 +58,8 @@ describe('Renderer (mermaid-cli in /usr/bin/chromium)', () => {
   it('renders the seed sequence diagram to SVG with the participants and the crash note, deterministically', async () => {
     const svg = await renderer.render(mmd, 'svg');
     expect(svg.startsWith('<svg')).toBe(true);
-    const text = svgText(svg);
+    // Labels wrap (LABEL_WRAP_CHARS): compare the text with its line breaks as spaces.
+    const text = svgText(svg).replace(/\s*\n\s*/g, ' ');
     for (const s of ['Publisher', 'Consumer C', 'FileStore', 'OS page cache', 'Disk']) expect(text).toContain(s);
     expect(text).toContain('process killed after 1 of 3 file operations of this step');
     expect(text).toContain('never happened: create msgs/3.blk (newMsgBlockForWrite)');
@@ -83,6 +84,8 @@ describe('Renderer (mermaid-cli in /usr/bin/chromium)', () => {
     const missing = `${CHROMIUM_PATH}-not-installed`;
     const err = await Renderer.open({ executablePath: missing }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BrowserMissingError);
-    expect((err as Error).message).toBe(`cannot render diagrams: the Chromium browser ${missing} is missing; install it with: apt-get install -y chromium`);
+    expect((err as Error).message).toBe(`cannot render diagrams: the Chromium browser ${JSON.stringify(missing)} is missing; install it with: apt-get install -y chromium, or set CHROMIUM_PATH to the browser`);
+    expect(chromiumPath({ CHROMIUM_PATH: missing })).toBe(missing);
+    expect(chromiumPath({})).toBe('/usr/bin/chromium');
   });
 });

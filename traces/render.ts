@@ -10,6 +10,20 @@ import puppeteer, { type Browser } from 'puppeteer';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
+/** The browser to render with: $CHROMIUM_PATH when set, else /usr/bin/chromium. */
+export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env.CHROMIUM_PATH;
+  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : CHROMIUM_PATH;
+}
+
+/**
+ * Mermaid refuses text longer than this (its `maxTextSize` default) and draws only an error
+ * message instead; a flowchart refuses more than `maxEdges` links. Diagrams are checked
+ * against both before rendering.
+ */
+export const MERMAID_MAX_TEXT_CHARS = 50_000;
+export const MERMAID_MAX_EDGES = 500;
+
 /** As root Chromium needs --no-sandbox; the network is closed, so nothing may phone home. */
 export const CHROMIUM_ARGS: readonly string[] = [
   '--no-sandbox',
@@ -23,7 +37,7 @@ export const CHROMIUM_ARGS: readonly string[] = [
 export type RenderFormat = 'svg' | 'png';
 
 export interface RendererOptions {
-  /** The browser binary (default /usr/bin/chromium). */
+  /** The browser binary (default: $CHROMIUM_PATH, else /usr/bin/chromium). */
   readonly executablePath?: string;
 }
 
@@ -49,7 +63,7 @@ export function substituteEmoji(mmd: string): string {
 /** The browser to render with is not installed. The message is one line with the fix. */
 export class BrowserMissingError extends Error {
   constructor(path: string) {
-    super(`cannot render diagrams: the Chromium browser ${path} is missing; install it with: apt-get install -y chromium`);
+    super(`cannot render diagrams: the Chromium browser ${JSON.stringify(path).replace(/[^\x20-\x7e]/g, '?')} is missing; install it with: apt-get install -y chromium, or set CHROMIUM_PATH to the browser`);
     this.name = 'BrowserMissingError';
   }
 }
@@ -73,7 +87,7 @@ export class Renderer {
 
   /** Launch the shared browser. Throws `BrowserMissingError` when it is not installed. */
   static async open(opts: RendererOptions = {}): Promise<Renderer> {
-    const executablePath = opts.executablePath ?? CHROMIUM_PATH;
+    const executablePath = opts.executablePath ?? chromiumPath();
     if (!existsSync(executablePath)) throw new BrowserMissingError(executablePath);
     const browser = await puppeteer.launch({
       executablePath,

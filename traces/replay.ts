@@ -15,6 +15,7 @@ import { traceStep, type TraceFile, type TraceStep } from './trace.js';
 export const COMPARED_FIELDS = ['ops', 'log', 'logAfterOps', 'timers', 'killed', 'completed', 'outcome', 'observation'] as const;
 
 export interface Divergence {
+  /** The first step that differs, counted from 1. */
   readonly step: number;
   readonly field: string;
   readonly expected: string;
@@ -67,7 +68,7 @@ export function replayTrace(trace: TraceFile, profileOverride?: string): ReplayR
       state = r.state;
     } catch (e) {
       if (!(e instanceof EventError)) throw e;
-      divergence ??= { step: i, field: 'event', expected: 'the event runs', actual: `the event is not valid here: ${e.message}` };
+      divergence ??= { step: i + 1, field: 'event', expected: 'the event runs', actual: `the event is not valid here: ${e.message}` };
       break;
     }
     steps.push(fresh);
@@ -75,7 +76,7 @@ export function replayTrace(trace: TraceFile, profileOverride?: string): ReplayR
     for (const field of COMPARED_FIELDS) {
       const d = firstDifference((recorded as unknown as Record<string, unknown>)[field], (fresh as unknown as Record<string, unknown>)[field], field);
       if (d) {
-        divergence = { step: i, field: d.path, expected: short(d.a), actual: short(d.b) };
+        divergence = { step: i + 1, field: d.path, expected: short(d.a), actual: short(d.b) };
         break;
       }
     }
@@ -89,7 +90,7 @@ export function replayTrace(trace: TraceFile, profileOverride?: string): ReplayR
     } else {
       const ctx: SearchContext = { profile, crash: 'kill', bounds: { depth: trace.steps.length, maxMsgs: Infinity, maxCrashes: Infinity, consumers: trace.config.consumers.length, blockSizeBytes: trace.config.blockSizeBytes, reorderWindow: 0 }, properties: [property], coverage: {}, reached: {} };
       const v = playEvents({ ...ctx, config: trace.config }, trace.steps.map((s) => s.event), false);
-      violation = { property, stillViolated: v !== null, step: v?.failedAt ?? null, message: v?.message ?? null };
+      violation = { property, stillViolated: v !== null, step: v ? v.failedAt + 1 : null, message: v?.message ?? null };
     }
   }
   return { profile, steps, divergence, violation };

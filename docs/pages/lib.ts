@@ -56,12 +56,15 @@ export interface PageLink {
 }
 
 /** The default check (`npm start`): every property under each checked crash model. */
+/** A check run that finished within its budget (the docs are generated only from those). */
+export type CompleteCheckRun = CheckRun & { readonly result: NonNullable<CheckRun['result']> };
+
 export interface CheckMatrix {
   readonly profile: string;
   readonly bounds: ExploreBounds;
   readonly crashModels: readonly CrashModel[];
-  /** One per crash model, in `crashModels` order. Their `seconds` are never written to the docs. */
-  readonly runs: readonly CheckRun[];
+  /** One per crash model, in `crashModels` order, each complete. Their `seconds` are never written to the docs. */
+  readonly runs: readonly CompleteCheckRun[];
   readonly rows: readonly CheckRow[];
 }
 
@@ -195,13 +198,13 @@ function stepDetails(s: TraceStep, restart: boolean): string {
   return parts.join('; ');
 }
 
-/** The steps as an ordered list numbered from 0, as the diagrams number them ([0], [1], …). */
+/** The steps as an ordered list numbered from 1, as the diagrams, the command line and the trace's `violation.step` number them. */
 export function stepList(trace: TraceFile): string {
   return trace.steps
     .map((s, i) => {
       const details = stepDetails(s, trace.steps.slice(0, i).some((p) => p.event.type === 'start'));
-      const mark = trace.violation?.step === i ? ` — ✗ ${code(trace.violation.property)}: ${trace.violation.message}` : '';
-      return `${i}. **${describeEvent(s.event)}**${details ? ` — ${details}` : ''}${mark}`;
+      const mark = trace.violation?.step === i + 1 ? ` — ✗ ${code(trace.violation.property)}: ${trace.violation.message}` : '';
+      return `${i + 1}. **${describeEvent(s.event)}**${details ? ` — ${details}` : ''}${mark}`;
     })
     .join('\n');
 }
@@ -224,7 +227,7 @@ export function judgeRun(args: { config: StoreConfig; profile: string; events: r
     const t = runAction(ctx, node, { events: [event], crash: event.type === 'kill' || event.type === 'powerLoss' }, null);
     const r = t.results[0]!;
     steps.push(traceStep(event, r));
-    for (const v of t.violations) violations.push({ property: v.property, message: v.message, step: i });
+    for (const v of t.violations) violations.push({ property: v.property, message: v.message, step: i + 1 });
     node = t.node;
   });
   const trace = makeTrace({ config: args.config, profile: args.profile, origin: args.origin ?? { kind: 'manual' }, title: args.title, violation: violations[0] ?? null, steps });

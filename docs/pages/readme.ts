@@ -1,4 +1,5 @@
 /** docs/README.md: what the project is, the pages, and the verdict matrix `npm start` prints (without timings). */
+import { TRACE_FORMAT } from '../../schemas/trace.js';
 import { PROPERTY_IDS } from '../../properties/invariants.js';
 import { checkResult, code, definePage, md, mdTable, verdictCell, boundsText } from './lib.js';
 
@@ -31,7 +32,7 @@ export const readmePage = definePage(
         `- recovery at start, with the warnings the server logs;`,
         `- a ghost of what clients were told (sequences handed out, acks processed), against which the [properties](invariants.md) are judged.`,
       ].join('\n'),
-      `Every counterexample is a replayable trace (${code('filestore-trace/1')}, see [the trace format](trace-format.md)) and can be drawn as a sequence diagram, as on the pages below.`,
+      `Every counterexample is a replayable trace (${code(TRACE_FORMAT)}, see [the trace format](trace-format.md)) and can be drawn as a sequence diagram, as on the pages below.`,
       `## Pages`,
       pages,
       `## The default check`,

@@ -17,6 +17,7 @@ import { code, definePage, ensure, fenced, findStep, md, mdTable, plural } from 
 type Doc<T> = Readonly<Record<keyof T, string>>;
 
 const TRACE_FILE: Doc<TraceFile> = {
+  $schema: `Optional and ignored: the JSON Schema the file follows, for editors (${code('schemas/trace.schema.json')}).`,
   format: `Always ${code(TRACE_FORMAT)}; a reader rejects anything else.`,
   profile: `The server version profile the run used (e.g. ${code('v2.10.22')}); replay needs it.`,
   config: 'The whole store configuration (below), so a trace replays without defaults.',
@@ -51,7 +52,7 @@ const ORIGIN: Readonly<Record<TraceOrigin['kind'], string>> = {
 const VIOLATION: Doc<TraceViolation> = {
   property: 'The property id (see [the properties](invariants.md)).',
   message: 'What broke, in one line.',
-  step: `Index into ${code('steps')} of the step after which the property failed.`,
+  step: `The step after which the property failed, counted from 1 (the first entry of ${code('steps')} is step 1), as every output of this project counts steps.`,
   cause: `Why, when the search classified it: ${code('removal-window')}, ${code('empty-block')}, ${code('tombstone-rule')}, ${code('stale-index')}, ${code('truncated-tail')}, ${code('unsynced-data')} or ${code('other')} (see [the crash models](crash-models.md#causes)).`,
 };
 
@@ -188,7 +189,7 @@ export function excerpt(trace: TraceFile, keep: readonly number[]): string {
   let skipFrom: number | null = null;
   const flush = (to: number) => {
     if (skipFrom === null) return;
-    lines.push(`    // … ${skipFrom === to ? `step ${skipFrom}` : `steps ${skipFrom}–${to}`} left out …`);
+    lines.push(`    // … ${skipFrom === to ? `step ${skipFrom + 1}` : `steps ${skipFrom + 1}–${to + 1}`} left out …`);
     skipFrom = null;
   };
   trace.steps.forEach((s, i) => {
