@@ -105,6 +105,19 @@ describe('parseScenario: valid inputs', () => {
     expect(s.steps[2]).toStrictEqual({ op: 'skip' });
   });
 
+  it('accepts every file system and every power-loss choice (issue 7), unchanged', () => {
+    for (const fileSystem of ['ext4', 'xfs', 'lazyfs', 'posix']) {
+      for (const keep of ['synced', 'all', { prefix: 0 }, { prefix: 3 }, { subset: [] }, { subset: [1, 2] }, { subset: [1], partial: [{ opId: 2, pages: [] }, { opId: 3, pages: [0, 1] }] }]) {
+        const raw = base();
+        raw.stream.fileSystem = fileSystem;
+        raw.steps[4] = { op: 'powerLoss', keep };
+        const s = parseScenario(JSON.stringify(raw), FILE);
+        expect(s.stream.fileSystem).toBe(fileSystem);
+        expect(s.steps[4]).toStrictEqual({ op: 'powerLoss', keep });
+      }
+    }
+  });
+
   it('accepts every op and every optional field, and returns them unchanged', () => {
     const raw: Raw = {
       format: SCENARIO_FORMAT,
@@ -377,7 +390,7 @@ const badCases: BadCase[] = [
     name: 'bad powerLoss keep',
     mutate: (r) => (r.steps[4] = { op: 'powerLoss', keep: 'some' }),
     step: 4,
-    problem: 'keep: must be "synced" or "all", got "some"',
+    problem: 'keep: must be "synced", "all", { "prefix": N } or { "subset": [operation ids], "partial"?: [{ "opId": N, "pages": [N] }] }, got "some"',
   },
   {
     name: 'absolute path',
@@ -447,6 +460,36 @@ const badCases: BadCase[] = [
     text: JSON.stringify(base()).replace('"payloadBytes":10', `"payloadBytes":${'['.repeat(5000)}${']'.repeat(5000)}`),
     step: 1,
     problem: 'payloadBytes: must be an integer from 0 to 67108864, got a list of 1 item',
+  },
+  {
+    name: 'unknown file system',
+    mutate: (r) => (r.stream.fileSystem = 'btrfs'),
+    step: null,
+    problem: 'stream.fileSystem: must be "ext4", "xfs", "lazyfs" or "posix", got "btrfs"',
+  },
+  {
+    name: 'power-loss prefix past its range',
+    mutate: (r) => (r.steps[4] = { op: 'powerLoss', keep: { prefix: 1e7 + 1 } }),
+    step: 4,
+    problem: 'keep.prefix: must be an integer from 0 to 10000000, got 10000001',
+  },
+  {
+    name: 'power-loss subset that is not a list',
+    mutate: (r) => (r.steps[4] = { op: 'powerLoss', keep: { subset: 3 } }),
+    step: 4,
+    problem: 'keep.subset: must be a list of operation ids, got 3',
+  },
+  {
+    name: 'power-loss torn write with a page past the largest file',
+    mutate: (r) => (r.steps[4] = { op: 'powerLoss', keep: { subset: [], partial: [{ opId: 2, pages: [2 ** 28 + 1] }] } }),
+    step: 4,
+    problem: 'keep.partial[0].pages[0]: must be an integer from 0 to 268435456, got 268435457',
+  },
+  {
+    name: 'power-loss choice with an unknown key',
+    mutate: (r) => (r.steps[4] = { op: 'powerLoss', keep: { prefix: 1, subset: [] } }),
+    step: 4,
+    problem: 'keep: must be "synced", "all", { "prefix": N } or { "subset": [operation ids], "partial"?: [{ "opId": N, "pages": [N] }] }, got an object with keys prefix, subset',
   },
   {
     name: 'empty snapshot label',

@@ -13,7 +13,12 @@ export function show(value: unknown): string {
   if (typeof value === 'boolean') return String(value);
   if (typeof value === 'string') return printable(JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value));
   if (Array.isArray(value)) return `a list of ${value.length} item${value.length === 1 ? '' : 's'}`;
-  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'object') {
+    const keys = Object.keys(value);
+    if (keys.length === 0) return 'an empty object';
+    const shown = keys.slice(0, 4).map((k) => printable(k.length > 20 ? `${k.slice(0, 17)}...` : k));
+    return `an object with key${keys.length === 1 ? '' : 's'} ${shown.join(', ')}${keys.length > 4 ? `, ... (${keys.length} keys)` : ''}`;
+  }
   return typeof value;
 }
 
@@ -94,9 +99,23 @@ export function firstIssue(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssu
   return [...issues].sort((a, b) => rank(a) - rank(b))[0]!;
 }
 
+/**
+ * A union without a discriminator (a power loss's `keep`) fails as a whole; when the value has
+ * the shape of exactly one option (no unknown or missing key, not the wrong type outright), the
+ * problem is that option's, named at its own field (`keep.subset: must be a list ...`).
+ */
+function narrowUnion(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== 'invalid_union' || (issue as { discriminator?: string }).discriminator !== undefined) return issue;
+  const options = (issue as { errors?: z.core.$ZodIssue[][] }).errors ?? [];
+  const fits = options.filter((errs) => errs.length > 0 && errs.every((e) => e.code !== 'unrecognized_keys' && e.path.length > 0 && !isMissing(e)));
+  if (fits.length !== 1) return issue;
+  const inner = firstIssue(fits[0]!);
+  return narrowUnion({ ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue);
+}
+
 /** One line for the first issue: `step 4: count: must be ..., got 0` (no file). */
 export function describeIssues(issues: readonly z.core.$ZodIssue[]): { step: number | null; text: string } {
-  const issue = firstIssue(issues);
+  const issue = narrowUnion(firstIssue(issues));
   // A missing field, an unknown one or an unknown op names the object; every other problem names the field.
   const missing = isMissing(issue);
   const discriminator = issue.code === 'invalid_union' && (issue as { discriminator?: string }).discriminator !== undefined;

@@ -240,7 +240,7 @@ describe('diagrams that explain', () => {
   });
 
   it('draws the probe of consumer-keeps-delivering: the new message and the consumer that never delivers it', () => {
-    const trace = JSON.parse(readFileSync(join(HERE, 'corpus', 'kill_consumer-keeps-delivering.json'), 'utf8')) as TraceFile;
+    const trace = JSON.parse(readFileSync(join(HERE, 'corpus', 'kill_consumer-keeps-delivering_removal-window.json'), 'utf8')) as TraceFile;
     const mmd = sequenceDiagram(trace);
     expect(flat(mmd)).toMatch(/P->>FS: probe: store one message → seq \d+\n\s+FS--xC_C: never delivered: consumer C's next sequence is \d+, past seq \d+/);
     expect(flat(mmd)).toContain(flatten('probe: delivered again after AckWait (30 s)'));
@@ -263,7 +263,7 @@ describe('filesView links', () => {
   it('never links a deleted file to a new one of the same name', () => {
     // The 6-event seed trace: the kill falls after removeMsgBlock unlinked msgs/1.blk; the restart
     // creates a new, empty msgs/1.blk (newMsgBlockForWrite), another file under the same name.
-    const trace = JSON.parse(readFileSync(join(HERE, 'corpus', 'kill_stream-not-behind-consumer.json'), 'utf8')) as TraceFile;
+    const trace = JSON.parse(readFileSync(join(HERE, 'examples', 'seed-kill-6-events.json'), 'utf8')) as TraceFile;
     const fv = filesView(trace);
     expect(fv).toContain('s3_0_f0["<b>msgs/1.blk</b>');
     expect(fv).toContain('s4_1_f0["<b>msgs/1.blk</b>');
