@@ -97,7 +97,8 @@ describe('replay command', () => {
     const r = await cli('replay', CORPUS, '--itf', itf);
     expect(r.code).toBe(0);
     expect(r.out).toContain('observations: identical to the recorded ones');
-    expect(r.out).toContain('violation: stream-not-behind-consumer still fails, after step 5');
+    expect(r.out).toContain('violation: stream-not-behind-consumer still fails, after step 6');
+    expect(r.out).toContain('   6. start   <- recorded violation'); // the same numbering as the violation line and the file's violation.step
     const j = JSON.parse(readFileSync(itf, 'utf8'));
     expect(j['#meta'].format).toBe('ITF');
     expect(j.states).toHaveLength(good.steps.length + 1);

@@ -54,7 +54,7 @@ export function replayCommand(file: string): string {
 }
 
 function boundsDescription(b: ExploreBounds, crash: CrashModel): string {
-  const parts = [`depth ≤ ${b.depth}`, `≤ ${b.maxMsgs} msgs`, `≤ ${b.maxCrashes} crash${b.maxCrashes === 1 ? '' : 'es'}`, `${b.consumers} consumer${b.consumers === 1 ? '' : 's'}`, `${b.blockSizeBytes}-byte blocks`];
+  const parts = [`depth ≤ ${b.depth}`, `≤ ${b.maxMsgs} msg${b.maxMsgs === 1 ? '' : 's'}`, `≤ ${b.maxCrashes} crash${b.maxCrashes === 1 ? '' : 'es'}`, `${b.consumers} consumer${b.consumers === 1 ? '' : 's'}`, `${b.blockSizeBytes}-byte blocks`];
   if (crash === 'power-loss:posix') parts.push(`reorder window ${b.reorderWindow}`);
   parts.push(`${b.retention ?? 'workqueue'} retention`);
   if (b.syncAlways) parts.push('sync always');
@@ -96,7 +96,7 @@ export function reportJson(result: ExploreResult, r: PropertyResult, seconds: nu
 
 function readable(result: ExploreResult, r: PropertyResult, seconds: number, file: string | null): string {
   const req = result.request;
-  const lines = [`explore ${req.profile} ${r.property} under ${req.crash}, ${req.mode} search (${boundsDescription(req.bounds, req.crash)}${req.mode === 'random' ? `, ${req.runs} runs, seed ${req.seed}` : ''})`];
+  const lines = [`explore ${req.profile} ${r.property} under ${req.crash}, ${req.mode} search (${boundsDescription(req.bounds, req.crash)}${req.mode === 'random' ? (req.path !== undefined ? `, the run at --path ${req.path}, seed ${req.seed}` : `, ${req.runs} runs, seed ${req.seed}`) : ''})`];
   if (r.verdict === 'violated' && r.counterexample && file) {
     const ce = r.counterexample;
     lines.push(`verdict: VIOLATED: ${ce.message}`);
@@ -114,7 +114,7 @@ function readable(result: ExploreResult, r: PropertyResult, seconds: number, fil
     lines.push('verdict: VACUOUS: the property\'s precondition was never reached; widen the bounds');
   }
   const s = result.stats;
-  lines.push(`stats: ${s.statesGenerated} states generated${s.distinctStates !== null ? `, ${s.distinctStates} distinct` : ''}, depth ${s.depth}${s.runs !== null ? `, ${s.runs} runs` : ''}, ${s.complete ? 'complete within the bounds' : 'not complete (stopped at the first violation, or random)'}, file system ${result.fileSystem}, ${seconds.toFixed(1)} s`);
+  lines.push(`stats: ${s.statesGenerated} states generated${s.distinctStates !== null ? `, ${s.distinctStates} distinct` : ''}, depth ${s.depth}${s.runs !== null ? `, ${s.runs} run${s.runs === 1 ? '' : 's'}` : ''}, ${s.complete ? 'complete within the bounds' : 'not complete (stopped at the first violation, or random)'}, file system ${result.fileSystem}, ${seconds.toFixed(1)} s`);
   lines.push(`coverage: ${Object.entries(result.coverage).filter(([k]) => !k.startsWith('crash-point:')).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   const points = Object.keys(result.coverage).filter((k) => k.startsWith('crash-point:')).length;
   lines.push(`crash points explored: ${points} distinct`);
@@ -165,7 +165,8 @@ export function runExploreCommand(argv: readonly string[], profileName: (p: stri
       mode,
       bounds: b,
       seed: flags.seed ?? DEFAULT_SEED,
-      runs: flags.runs ?? DEFAULT_RANDOM_RUNS,
+      // A path names one run (and its shrink steps): fast-check replays it and nothing more only with numRuns 1.
+      runs: flags.path !== undefined ? 1 : (flags.runs ?? DEFAULT_RANDOM_RUNS),
       ...(flags.path !== undefined ? { path: flags.path } : {}),
       stopEarly: true,
       onProgress: (t) => progress.update(t),

@@ -10,14 +10,25 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { makeConfig } from '../model/config.js';
+import type { ModelEvent } from '../model/step.js';
+import { makeTrace, recordRun, serializeTrace, type TraceFile } from '../traces/trace.js';
 import { runCli, type CliRun } from './testing.js';
 
 const SEED_SCENARIO = JSON.parse(readFileSync('scenarios/conformance/wq-lmb-removal-kill.json', 'utf8')) as unknown;
-const SEED_TRACE = JSON.parse(readFileSync('traces/corpus/kill_stream-not-behind-consumer.json', 'utf8')) as unknown;
+const SEED_TRACE = JSON.parse(readFileSync('traces/examples/seed-kill-6-events.json', 'utf8')) as unknown;
 const tmp = mkdtempSync(join(tmpdir(), 'fsmodel-fuzz-'));
 /** A hang detector, not a speed target: any accepted input runs in well under this. */
 const RUN_BUDGET_MS = 30_000;
 const FUZZ = { seed: 20261130, numRuns: 40, endOnFailure: true } as const;
+
+/** A valid trace of `n` steps, most of them one-second advances (similar steps, which a fold draws as one). */
+function longTrace(n: number): TraceFile {
+  const config = makeConfig({ retention: 'workqueue', blockSizeBytes: 1024, consumers: ['C'] });
+  const events: ModelEvent[] = [{ type: 'start' }, { type: 'store', subject: 'foo', payloadBytes: 10 }, { type: 'deliver', consumer: 'C' }];
+  while (events.length < n) events.push({ type: 'advance', ms: 1_000 });
+  return makeTrace({ config, profile: 'v2.10.22', origin: { kind: 'manual' }, title: `${n} steps`, violation: null, steps: recordRun(config, 'v2.10.22', events).steps });
+}
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -128,14 +139,14 @@ describe('fuzzing the command line (seeded, bounded)', () => {
   }, 600_000);
 
   it('option lists: every command answers in one line or a bounded verdict', async () => {
-    const flag = fc.constantFrom('--profile', '--property', '--crash', '--mode', '--seed', '--runs', '--path', '--depth', '--max-msgs', '--max-crashes', '--consumers', '--block-size-bytes', '--reorder-window', '--out', '--itf', '--json', '--fold', '--view', '--format', '--max-states', '--max-seconds', '-h', '--bogus', '--');
-    const arg = fc.oneof(flag, fc.constantFrom('0', '1', '64', '-1', '99999999999999999999', '1e3', 'garbage', 'kill', 'power-loss:reordered', 'random', 'exhaustive', 'no-stored-loss', 'v2.10.22', '/tmp', '/missing/x.json', 'files', 'svg'), nastyString);
+    const flag = fc.constantFrom('--profile', '--property', '--crash', '--mode', '--seed', '--runs', '--path', '--depth', '--max-msgs', '--max-crashes', '--consumers', '--block-size-bytes', '--reorder-window', '--out', '--itf', '--json', '--fold', '--view', '--format', '--max-states', '--max-seconds', '--sync-always', '--retention', '-h', '--bogus', '--');
+    const arg = fc.oneof(flag, fc.constantFrom('0', '1', '64', '-1', '99999999999999999999', '1e3', 'garbage', 'kill', 'power-loss:ext4', 'power-loss:posix', 'random', 'limits', 'interest', 'exhaustive', 'no-stored-loss', 'v2.10.22', '/tmp', '/missing/x.json', 'files', 'svg'), nastyString);
     const command = fc.constantFrom('explore', 'check', 'replay', 'diagram', 'scenario', 'scenarios', 'trace', 'nope', '');
     await fc.assert(
       fc.asyncProperty(command, fc.array(arg, { maxLength: 8 }), async (cmd, args) => {
         // Keep every search small and every file out of the repository; the last value of a flag wins.
         const tail = cmd === 'explore' || cmd === 'check' ? ['--max-states', '200', '--out', join(tmp, cmd === 'check' ? 'check-out' : 'ce.json')] : [];
-        const files = cmd === 'replay' || cmd === 'diagram' ? ['traces/corpus/kill_stream-not-behind-consumer.json'] : cmd === 'scenario' || cmd === 'trace' ? ['scenarios/conformance/wq-lmb-removal-kill.json'] : [];
+        const files = cmd === 'replay' || cmd === 'diagram' ? ['traces/examples/seed-kill-6-events.json'] : cmd === 'scenario' || cmd === 'trace' ? ['scenarios/conformance/wq-lmb-removal-kill.json'] : [];
         const outFile = cmd === 'diagram' ? ['--format', 'mmd', '--out', join(tmp, 'o.mmd')] : cmd === 'trace' ? ['--out', join(tmp, 't.json')] : [];
         const argv = cmd === '' ? args : [cmd, ...files, ...args, ...outFile, ...tail];
         const [r, ms] = await timed(argv.filter((a) => !(cmd === 'diagram' && a === 'svg')));
@@ -148,14 +159,25 @@ describe('fuzzing the command line (seeded, bounded)', () => {
 
 describe('the classes of bad input the issue lists, each one line and exit 2', () => {
   const cases: [string, string[], RegExp][] = [
-    ['a 30-day advance at syncIntervalMs 1000', ['scenario', '@advance'], /step 4: ms: fires up to 2613603 timers/],
-    ['an output path that is a directory', ['replay', 'traces/corpus/kill_stream-not-behind-consumer.json', '--itf', tmp], /--itf .*: cannot write: is a directory/],
-    ['an output path in a missing directory', ['replay', 'traces/corpus/kill_stream-not-behind-consumer.json', '--itf', '/missing/x.json'], /--itf \/missing\/x\.json: cannot write: no such directory \/missing/],
+    ['a 30-day advance at syncIntervalMs 1000', ['scenario', '@advance'], /step 4: ms: fires up to \d+ timers \(sync every 1000 ms, index.db every 120000 ms\)/],
+    ['an output path that is a directory', ['replay', 'traces/examples/seed-kill-6-events.json', '--itf', tmp], /--itf .*: cannot write: is a directory/],
+    ['an output path in a missing directory', ['replay', 'traces/examples/seed-kill-6-events.json', '--itf', '/missing/x.json'], /--itf \/missing\/x\.json: cannot write: no such directory \/missing/],
     ['a fast-check path that is not one', ['explore', '--property', 'no-stored-loss', '--mode', 'random', '--path', 'garbage'], /option --path: must be a fast-check path/],
     ['a path too large for an integer', ['explore', '--property', 'no-stored-loss', '--mode', 'random', '--path', '99999999999999999999'], /option --path: must be a fast-check path/],
-    ['--reorder-window with --crash kill', ['explore', '--property', 'no-stored-loss', '--crash', 'kill', '--reorder-window', '3'], /--reorder-window applies to --crash power-loss:reordered only/],
-    ['--fold with the files view', ['diagram', 'traces/corpus/kill_stream-not-behind-consumer.json', '--view', 'files', '--fold', '2', '--out', join(tmp, 'f.mmd')], /--fold applies to --view sequence only/],
+    ['--reorder-window with --crash kill', ['explore', '--property', 'no-stored-loss', '--crash', 'kill', '--reorder-window', '3'], /--reorder-window applies to --crash power-loss:posix only/],
+    ['--fold with the files view', ['diagram', 'traces/examples/seed-kill-6-events.json', '--view', 'files', '--fold', '2', '--out', join(tmp, 'f.mmd')], /--fold applies to --view sequence only/],
     ['a trace naming an unknown property', ['replay', '@unknown-property'], /violation\.property: must be a known property/],
+    ['explore --out a directory', ['explore', '--property', 'no-stored-loss', '--out', tmp], /--out .*: cannot write: is a directory/],
+    ['remove from 1 to 2^53', ['scenario', '@remove-2^53'], /step 4: to: must be an integer from 1 to 10000, got 9007199254740992/],
+    ['store count 1e15 in a trace', ['replay', '@count-1e15'], /step 2: event\.count: must be an integer from 1 to 10000, got 1000000000000000/],
+    ['1e999 where a number belongs', ['scenario', '@1e999'], /step 2: payloadBytes: must be an integer from 0 to 67108864, got a number too large to represent/],
+    ['a 20 KB nested array where a number belongs', ['scenario', '@nested'], /step 2: payloadBytes: must be an integer from 0 to 67108864, got a list of 1 item/],
+    ['control bytes in a name, escaped on the way out', ['scenario', '@control'], /name: must be .*, got "evil\\u001b\[2J\\u0007name"/],
+    ['diagram --fold 0 on a 3000-step trace: refused before rendering, with the fold that fits', ['diagram', '@3000-steps', '--fold', '0', '--out', join(tmp, 'big.png')], /the sequence diagram at --fold 0 is \d+ characters, more than Mermaid's limit of 50000; use --fold 3 \(\d+ characters\)/],
+    ['--runs past its range', ['explore', '--property', 'no-stored-loss', '--mode', 'random', '--runs', '10000001'], /option --runs/],
+    ['--runs with --mode exhaustive', ['explore', '--property', 'no-stored-loss', '--runs', '5'], /option --runs applies to --mode random only/],
+    ['a missing trace file', ['replay', '/missing/x.json'], /\/missing\/x\.json: cannot read file: no such file or directory/],
+    ['a trace file that is a directory', ['diagram', tmp, '--out', join(tmp, 'x.mmd')], /cannot read file: .*directory/],
   ];
   for (const [name, argv, pattern] of cases) {
     it(name, async () => {
@@ -167,14 +189,43 @@ describe('the classes of bad input the issue lists, each one line and exit 2', (
           return writeInput(JSON.stringify(s));
         }
         if (a === '@unknown-property') return writeInput(JSON.stringify({ ...(SEED_TRACE as object), violation: { property: 'made-up', message: 'x', step: 1 } }));
+        if (a === '@remove-2^53') {
+          const s = structuredClone(SEED_SCENARIO) as { steps: unknown[] };
+          s.steps.splice(3, 0, { op: 'remove', from: 1, to: 2 ** 53 });
+          return writeInput(JSON.stringify(s));
+        }
+        if (a === '@count-1e15') {
+          const t = structuredClone(SEED_TRACE) as { steps: { event: Record<string, unknown> }[] };
+          t.steps[1]!.event.count = 1e15;
+          return writeInput(JSON.stringify(t));
+        }
+        const seedText = JSON.stringify(SEED_SCENARIO);
+        if (a === '@1e999') return writeInput(seedText.replace('"payloadBytes":10', '"payloadBytes":1e999'));
+        if (a === '@nested') return writeInput(seedText.replace('"payloadBytes":10', `"payloadBytes":${'['.repeat(10_000)}${']'.repeat(10_000)}`));
+        if (a === '@control') return writeInput(JSON.stringify({ ...(SEED_SCENARIO as object), name: 'evil\u001b[2J\u0007name' }));
+        if (a === '@3000-steps') return writeInput(serializeTrace(longTrace(3_000)));
         return a;
       });
-      const r = await runCli(args);
+      const [r, ms] = await timed(args);
+      expectAnswer(r, ms, name);
       expect(r.code).toBe(2);
-      expect(r.err.split('\n')).toHaveLength(2);
       expect(r.err).toMatch(pattern);
     });
   }
+
+  it('--runs 10000000 ends within its budget with the verdict "unknown"', async () => {
+    const r = await runCli(['explore', '--property', 'no-stored-loss', '--mode', 'random', '--runs', '10000000', '--max-states', '300', '--out', join(tmp, 'r.json')]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('verdict: unknown: budget exhausted after 300 states (--max-states 300)');
+  });
+
+  it('a --path replays that one run, and says so', async () => {
+    const r = await runCli(['explore', '--property', 'no-stored-loss', '--mode', 'random', '--path', '0', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.stats.runs).toBe(1);
+    expect(j.verdict).not.toBe('vacuous');
+  });
 
   it('explore with a budget ends with "unknown", not silently and not never', async () => {
     const r = await runCli(['explore', '--property', 'no-stored-loss', '--depth', '64', '--max-states', '400']);

@@ -19,7 +19,7 @@ export function formatSnapshot(s: SnapshotOutput): string {
   if (s.stream) {
     const st = s.stream;
     lines.push(`    stream: msgs ${st.msgs}, bytes ${st.bytes}, seq ${seqRange(st.firstSeq, st.lastSeq)}, deleted ${st.numDeleted}${st.lostMsgs.length ? `, lost [${st.lostMsgs.join(', ')}]` : ''}`);
-    lines.push(`    blocks: ${s.blocks.map((b) => `${b.index}.blk(${seqRange(b.firstSeq, b.lastSeq)}, ${b.msgs} msgs)`).join(' ') || '(none)'}`);
+    lines.push(`    blocks: ${s.blocks.map((b) => `${b.index}.blk(${seqRange(b.firstSeq, b.lastSeq)}, ${b.msgs} msg${b.msgs === 1 ? '' : 's'})`).join(' ') || '(none)'}`);
   } else {
     lines.push('    stream: server down');
   }

@@ -4,6 +4,7 @@
  */
 import { makeConfig, type StoreConfig } from '../model/config.js';
 import { listFiles, type PowerLossKeep } from '../model/disk.js';
+import { byPath } from '../traces/mermaid.js';
 import { observe, type BlockObservation, type ConsumerObservation, type StreamObservation } from '../model/observe.js';
 import { EventError, initialState, step, type ModelEvent, type StepResult } from '../model/step.js';
 import type { ModelState } from '../model/state.js';
@@ -132,7 +133,7 @@ export function runScenario(scenario: Scenario, profileName: string, file: strin
     const before = state;
     if (s.op === 'snapshot') {
       const o = observe(state);
-      snapshots.push({ label: s.label, step: index + 1, atMs: o.atMs, stream: o.stream, blocks: o.blocks, files: o.files, consumers: o.consumers, log: pendingLog });
+      snapshots.push({ label: s.label, step: index + 1, atMs: o.atMs, stream: o.stream, blocks: o.blocks, files: [...o.files].sort(byPath), consumers: o.consumers, log: pendingLog });
       pendingLog = [];
       steps.push({ index, step: s, events: [], results: [], before, after: state });
       return;

@@ -7,6 +7,7 @@
  * stays within the work budget (work.ts), so any accepted file runs in bounded time.
  */
 import { z } from 'zod';
+import { DEFAULT_ACK_WAIT_MS } from '../model/config.js';
 import { FILE_SYSTEM_NAMES } from '../model/filesystems.js';
 import { bool, int, name, nonEmptyText, relPath, subject } from './fields.js';
 import {
@@ -167,9 +168,12 @@ const POWER: Readonly<Record<Step['op'], { when: Power | 'either'; after?: Power
 };
 
 function workItem(s: Step): WorkItem {
-  if (s.op === 'store' || s.op === 'skip' || s.op === 'deliver') return { kind: s.op, count: s.count ?? 1 };
-  if (s.op === 'advance') return { kind: 'advance', ms: s.ms };
-  return { kind: 'other' };
+  const endsDown = 'killAfterFileOps' in s && s.killAfterFileOps !== undefined;
+  if (s.op === 'store' || s.op === 'skip' || s.op === 'deliver') return { kind: s.op, count: s.count ?? 1, endsDown };
+  if (s.op === 'advance') return { kind: 'advance', ms: s.ms, endsDown };
+  if (s.op === 'start') return { kind: 'start', endsDown };
+  if (s.op === 'stop' || s.op === 'kill' || s.op === 'powerLoss') return { kind: 'down' };
+  return { kind: 'other', endsDown };
 }
 
 /** The checks a JSON Schema cannot state; each issue names the step and field. */
@@ -206,6 +210,8 @@ function checkScenario(s: Shape, ctx: z.core.$RefinementCtx<Shape>): void {
     indexFlushIntervalMs: SCENARIO_INDEX_FLUSH_INTERVAL_MS,
     consumers: s.consumers.length,
     maxAgeMs: s.stream.maxAgeMs ?? 0,
+    maxMsgsPerSubject: s.stream.maxMsgsPerSubject ?? 0,
+    ackWaitMs: DEFAULT_ACK_WAIT_MS,
   });
   if (work) issue(['steps', work.index, work.field], work.message);
 }

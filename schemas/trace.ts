@@ -249,9 +249,12 @@ const traceShape = object({
 type Shape = z.output<typeof traceShape>;
 
 function workItem(e: Shape['steps'][number]['event']): WorkItem {
-  if (e.type === 'store' || e.type === 'skip' || e.type === 'deliver') return { kind: e.type, count: e.count ?? 1 };
-  if (e.type === 'advance') return { kind: 'advance', ms: e.ms };
-  return { kind: 'other' };
+  const endsDown = 'killAfterFileOps' in e && e.killAfterFileOps !== undefined;
+  if (e.type === 'store' || e.type === 'skip' || e.type === 'deliver') return { kind: e.type, count: e.count ?? 1, endsDown };
+  if (e.type === 'advance') return { kind: 'advance', ms: e.ms, endsDown };
+  if (e.type === 'start') return { kind: 'start', endsDown };
+  if (e.type === 'stop' || e.type === 'kill' || e.type === 'powerLoss') return { kind: 'down' };
+  return { kind: 'other', endsDown };
 }
 
 /** What a JSON Schema cannot state: the violation's step exists, and replay stays in budget. */
@@ -267,6 +270,8 @@ function checkTrace(t: Shape, ctx: z.core.$RefinementCtx<Shape>): void {
     indexFlushIntervalMs: t.config.indexFlushIntervalMs,
     consumers: t.config.consumers.length,
     maxAgeMs: t.config.maxAgeMs,
+    maxMsgsPerSubject: t.config.maxMsgsPerSubject,
+    ackWaitMs: t.config.ackWaitMs,
   });
   if (work) ctx.addIssue({ code: 'custom', path: ['steps', work.index, 'event', work.field], message: work.message });
 }
