@@ -1,12 +1,14 @@
 /** `scenario FILE`: replay one scenario file and print its snapshots. */
-import { relative } from 'node:path';
+import { isAbsolute, relative } from 'node:path';
 import { loadScenarioFile } from '../scenarios/parse.js';
 import { byPath } from '../traces/mermaid.js';
 import { runScenario, type ScenarioOutput, type SnapshotOutput } from '../scenarios/run.js';
 
 export function replayScenarioFile(file: string, profile: string): ScenarioOutput {
   const scenario = loadScenarioFile(file);
-  return runScenario(scenario, profile, relative(process.cwd(), file) || file).output;
+  // Named relative to the working directory when inside it (outputs stay the same on every machine), else as given.
+  const inside = relative(process.cwd(), file);
+  return runScenario(scenario, profile, inside && !inside.startsWith('..') && !isAbsolute(inside) ? inside : file).output;
 }
 
 function seqRange(first: number, last: number): string {
