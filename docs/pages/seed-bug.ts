@@ -26,7 +26,7 @@ function cutRemoval(trace: TraceFile): number {
 
 function restartAfter(trace: TraceFile, i: number): number {
   const k = findStep(trace, (s) => s.event.type === 'start', i + 1);
-  ensure(k >= 0, `${trace.title}: no restart after step ${i}`);
+  ensure(k >= 0, `${trace.title}: no restart after step ${i + 1}`);
   return k;
 }
 
