@@ -265,9 +265,10 @@ describe('filesView links', () => {
     // creates a new, empty msgs/1.blk (newMsgBlockForWrite), another file under the same name.
     const trace = JSON.parse(readFileSync(join(HERE, 'examples', 'seed-kill-6-events.json'), 'utf8')) as TraceFile;
     const fv = filesView(trace);
-    expect(fv).toContain('s3_0_f0["<b>msgs/1.blk</b>');
-    expect(fv).toContain('s4_1_f0["<b>msgs/1.blk</b>');
-    expect(fv).not.toContain('s3_0_f0 -.-> s4_1_f0');
-    expect(fv).toContain('s3_0_f1 -.-> s4_1_f1'); // obs/C/o.dat is the same file throughout
+    expect(fv).toContain('subgraph s4_0["at the crash (step 5: ack, t = 0 s)"]');
+    expect(fv).toContain('s4_0_f0["<b>msgs/1.blk</b>');
+    expect(fv).toContain('s5_1_f0["<b>msgs/1.blk</b>');
+    expect(fv).not.toContain('s4_0_f0 -.-> s5_1_f0');
+    expect(fv).toContain('s4_0_f1 -.-> s5_1_f1'); // obs/C/o.dat is the same file throughout
   });
 });
