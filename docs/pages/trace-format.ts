@@ -1,5 +1,5 @@
 /**
- * docs/trace-format.md: the `filestore-trace/1` JSON format, field by field (traces/trace.ts),
+ * docs/trace-format.md: the `filestore-trace/2` JSON format, field by field (traces/trace.ts),
  * with a deterministically truncated excerpt of a real trace. Every field table is typed as a
  * record over the type's keys, so a field added to the format fails `tsc` until it is documented.
  */
@@ -12,6 +12,7 @@ import type { Segment } from '../../model/records.js';
 import type { ModelEventType, StepOutcome } from '../../model/step.js';
 import type { TimerFiring } from '../../model/timers.js';
 import { serializeTrace, TRACE_FORMAT, type TraceFile, type TraceOrigin, type TraceStep, type TraceViolation } from '../../traces/trace.js';
+import { MAX_ACK_SEQ, MAX_ADVANCE_MS, MAX_BYTES, MAX_COUNT, MAX_DURATION_MS, MAX_KILL_AFTER_FILE_OPS, MAX_LIST_ITEMS, MAX_OP_ID, MAX_PAGE, MAX_SEQ, MAX_TIMER_INTERVAL_MS, MAX_TRACE_FILE_BYTES, MAX_TRACE_STEPS, MIN_BLOCK_SIZE_BYTES, MIN_TIMER_INTERVAL_MS } from '../../schemas/limits.js';
 import { code, definePage, ensure, fenced, findStep, md, mdTable, plural } from './lib.js';
 
 type Doc<T> = Readonly<Record<keyof T, string>>;
@@ -93,10 +94,10 @@ const EVENTS: Readonly<Record<ModelEventType, string>> = {
 };
 
 const KEEP: Readonly<Record<PowerLossKeep['kind'], string>> = {
-  synced: 'Only what was durable.',
+  synced: 'None of the operations in flight: only what was fsynced or already forced by the file system survives.',
   all: 'Every operation in flight: the disk ends as the page cache was.',
-  prefix: `The first ${code('count')} operations in flight, in issue order.`,
-  subset: `Exactly the in-flight operations whose ids are in ${code('opIds')}.`,
+  prefix: `The first ${code('count')} in-flight operations not forced, in issue order.`,
+  subset: `Exactly the in-flight operations whose ids are in ${code('opIds')}; ${code('partial')} (optional) lists writes of which only some 4 KiB ${code('pages')} survive (none: the file at its new size, reading as zeros). The file system must allow the choice (${code('model/powerloss.ts')}).`,
 };
 
 const PERFORMED_OP: Doc<PerformedOp> = {
@@ -227,6 +228,26 @@ export const traceFormatPage = definePage(
       `A trace is one JSON object written by ${code('serializeTrace')} (${code('traces/trace.ts')}): keys in a fixed order, two-space indent, a final newline, so the same run always gives the same bytes. Sizes are the real server's byte sizes; times are milliseconds on the model's clock, which starts at 0.`,
       `## The file`,
       fields(TRACE_FILE, trace),
+      `### Ranges`,
+      `The format is defined once, as a zod schema in ${code('schemas/trace.ts')}, published as the JSON Schema ${code('schemas/trace.schema.json')}. Every number has a range, so that replaying and drawing any accepted trace is bounded in time and memory (${code('schemas/limits.ts')}); a value out of range is one line naming the file, the step (counted from 1) and the field.`,
+      mdTable(
+        ['field', 'range'],
+        [
+          [`${code('steps')}`, `at most ${MAX_TRACE_STEPS}; the file at most ${MAX_TRACE_FILE_BYTES / 1024 / 1024} MiB`],
+          [`${code('config.blockSizeBytes')}; an event's ${code('payloadBytes')}, ${code('headersBytes')}`, `${MIN_BLOCK_SIZE_BYTES} (block) or 0 to ${MAX_BYTES}`],
+          [`${code('config.syncIntervalMs')}, ${code('indexFlushIntervalMs')}`, `${MIN_TIMER_INTERVAL_MS} to ${MAX_TIMER_INTERVAL_MS}`],
+          [`${code('config.maxAgeMs')}, ${code('ackWaitMs')}`, `0 (1 for AckWait) to ${MAX_DURATION_MS}`],
+          [`an event's ${code('count')}`, `1 to ${MAX_COUNT}`],
+          [`${code('remove')}'s ${code('from')}, ${code('to')}; ${code('config.maxMsgsPerSubject')}`, `1 (0) to ${MAX_SEQ}`],
+          [`${code('ack')}'s ${code('streamSeq')}`, `1 to ${MAX_ACK_SEQ}`],
+          [`${code('advance')}'s ${code('ms')}`, `0 to ${MAX_ADVANCE_MS}`],
+          [`${code('killAfterFileOps')} and the background-write points of an ${code('ack')}`, `0 to ${MAX_KILL_AFTER_FILE_OPS}`],
+          [`${code('keep.count')}, ${code('keep.opIds')}, ${code('keep.partial[].opId')}`, `0 or 1 to ${MAX_OP_ID}`],
+          [`${code('keep.partial[].pages')}`, `0 to ${MAX_PAGE}`],
+          ['every recorded list (operations, log lines, files, blocks)', `at most ${MAX_LIST_ITEMS} items`],
+        ],
+      ),
+      `The events as a whole stay within the scenario format's work budget (messages stored, deliveries, timer firings and timer firings × messages; see ${code('scenarios/FORMAT.md')}).`,
       `### ${code('config')}`,
       fields(CONFIG, trace.config),
       `### ${code('origin')}`,
