@@ -246,6 +246,21 @@ describe('diagrams that explain', () => {
     expect(flat(mmd)).toContain(flatten('probe: delivered again after AckWait (30 s)'));
   });
 
+  it('describes a power loss by the model\'s fates: a zero-filled append survives only in part, and the restart names the cause', () => {
+    const trace = JSON.parse(readFileSync(join(HERE, 'corpus', 'power-loss-ext4_stream-not-behind-consumer_truncated-tail.json'), 'utf8')) as TraceFile;
+    const mmd = flat(sequenceDiagram(trace));
+    expect(mmd).toMatch(/⚡ \[7\] power lost \(t = 40 s\): of 1 operation not yet durable, 0 survived, 1 survived only in part and 0 were lost in part: write msgs\/2\.blk @30: msg seq 2/);
+    expect(mmd).toContain('at its new size, reading as zeros');
+    expect(mmd).toMatch(/• cause truncated-tail: recovery truncated a block at a bad record/);
+  });
+
+  it('does not blame a lost write to a block the crashed step had already unlinked', () => {
+    const trace = JSON.parse(readFileSync(join(HERE, 'corpus', 'power-loss-ext4_stream-not-behind-consumer_removal-window.json'), 'utf8')) as TraceFile;
+    const why = flat(sequenceDiagram(trace)).split('why LastSeq')[1]!.split('Note over')[0]!;
+    expect(why).toContain('which removeMsgBlock unlinked in step 4');
+    expect(why).not.toContain('lost with the power');
+  });
+
   it('reads advance notes as times', () => {
     const mmd = sequenceDiagram(seedTrace());
     expect(flat(mmd)).toContain(flatten('[6] advance 120 s (t = 0.2 s → 120.2 s)'));

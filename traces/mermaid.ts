@@ -19,6 +19,7 @@ import type { Observation } from '../model/observe.js';
 import { isBlockRecord, type Segment } from '../model/records.js';
 import type { ModelState } from '../model/state.js';
 import { initialState, step, type ModelEvent } from '../model/step.js';
+import { CAUSE_DEFINITIONS, CAUSES, type Cause } from '../properties/causes.js';
 import { probeDelivery } from '../properties/invariants.js';
 import type { TimerFiring } from '../model/timers.js';
 import { TRACE_FORMAT, type TraceFile, type TraceStep } from './trace.js';
@@ -527,6 +528,9 @@ function drawStart(out: Out, trace: TraceFile, parts: Participants, replay: Repl
   const state = [`recovered stream: ${streamLabel(s.observation)}${was}`, ...consumersLabel(s.observation)];
   out.note(`P,FS`, lines(...state.map((t) => escapeLabel(t))));
   const why = afterCrash ? lastSeqReasons(trace, replay, i) : [];
+  // The search's classification of the violation at this restart, in words (properties/causes.ts).
+  const cause = trace.violation?.cause;
+  if (why.length > 0 && cause && trace.violation!.step === i + 1 && isCause(cause)) why.push(`• cause ${cause}: ${CAUSE_DEFINITIONS[cause]}`);
   if (why.length) out.note(`P,FS`, lines(...why.map((t) => escapeLabel(t))));
 }
 
@@ -558,6 +562,10 @@ function lastCrash(trace: TraceFile, i: number): number {
  * back) the record that held the old LastSeq and what happened to it: unlinked by the crashed
  * step, never written because the process died first, or lost with the power.
  */
+function isCause(c: string): c is Cause {
+  return (CAUSES as readonly string[]).includes(c);
+}
+
 function lastSeqReasons(trace: TraceFile, replay: Replay | null, i: number): string[] {
   const now = trace.steps[i]!.observation.stream;
   const before = lastRunning(trace, i)?.stream;
@@ -595,7 +603,9 @@ function lastSeqReasons(trace: TraceFile, replay: Replay | null, i: number): str
   if (crashed.event.type === 'powerLoss' || trace.steps[crashedStep + 1]?.event.type === 'powerLoss') {
     const lossAt = crashed.event.type === 'powerLoss' ? c : crashedStep + 1;
     const fate = inFlightFate(replay, lossAt, (trace.steps[lossAt]!.event as { keep: PowerLossKeep }).keep);
-    const holds = (o: IssuedOp) => o.op.type === 'write' && isBlockRecord(o.op.segment) && o.op.segment.seq >= was;
+    // A lost write to a file the crashed step unlinked explains nothing: the unlink took the record anyway.
+    const unlinked = new Set(holders.filter((h) => trace.steps[crashedStep]!.ops.some((p) => p.op.type === 'unlink' && p.op.path === h.path)).map((h) => h.path));
+    const holds = (o: IssuedOp) => o.op.type === 'write' && isBlockRecord(o.op.segment) && o.op.segment.seq >= was && !unlinked.has(o.op.path);
     const lostWrite = fate?.lost.find(holds);
     const tornWrite = fate?.torn.find(holds);
     if (lostWrite) out.push(`• lost with the power (never durable): ${opLabel(lostWrite)}`);
@@ -661,7 +671,7 @@ function shortList(prefix: string, items: readonly string[], max = 6): string[] 
  * system): which survived whole, which survived torn or as zeros, which were lost; the model's
  * own reading of the choice (`fatesOf`), so the diagram cannot disagree with it. Null without a replay.
  */
-function inFlightFate(replay: Replay | null, i: number, keep: PowerLossKeep): { survived: string[]; lost: IssuedOp[]; torn: IssuedOp[]; total: number } | null {
+function inFlightFate(replay: Replay | null, i: number, keep: PowerLossKeep): { survived: string[]; tornLabels: string[]; lost: IssuedOp[]; torn: IssuedOp[]; total: number } | null {
   const state = replay?.before[i];
   if (!state) return null;
   const disk = state.disk as Disk;
@@ -669,6 +679,7 @@ function inFlightFate(replay: Replay | null, i: number, keep: PowerLossKeep): { 
   if (typeof fates === 'string') return null;
   const ops = unforced(disk);
   const survived: string[] = [];
+  const tornLabels: string[] = [];
   const lost: IssuedOp[] = [];
   const torn: IssuedOp[] = [];
   for (const o of ops) {
@@ -677,10 +688,10 @@ function inFlightFate(replay: Replay | null, i: number, keep: PowerLossKeep): { 
     else if (fate.kind === 'drop') lost.push(o);
     else {
       torn.push(o);
-      survived.push(`${opLabel(o)}: ${fate.pages.length === 0 ? 'at its new size, reading as zeros' : `torn, only page${fate.pages.length === 1 ? '' : 's'} ${fate.pages.join(', ')} (4 KiB) kept`}`);
+      tornLabels.push(`${opLabel(o)}: ${fate.pages.length === 0 ? 'at its new size, reading as zeros' : `torn, only page${fate.pages.length === 1 ? '' : 's'} ${fate.pages.join(', ')} (4 KiB) kept`}`);
     }
   }
-  return { survived, lost, torn, total: ops.length };
+  return { survived, tornLabels, lost, torn, total: ops.length };
 }
 
 function drawPowerLoss(out: Out, trace: TraceFile, replay: Replay | null, i: number): void {
@@ -700,9 +711,11 @@ function drawPowerLoss(out: Out, trace: TraceFile, replay: Replay | null, i: num
   }
   for (const [path, bytes] of after) if (!before.has(path)) back.push(`${path} ${bytes} B`);
   const flight = inFlightFate(replay, i, s.event.keep);
-  const rows = [`⚡ [${i + 1}] power lost (${at(s.observation.atMs)})${flight ? `: of ${plural(flight.total, 'operation')} not yet durable, ${flight.survived.length} survived and ${flight.lost.length} ${flight.lost.length === 1 ? 'was' : 'were'} lost` : ''}`];
+  const partly = flight && flight.torn.length > 0 ? `, ${flight.torn.length} survived only in part` : '';
+  const rows = [`⚡ [${i + 1}] power lost (${at(s.observation.atMs)})${flight ? `: of ${plural(flight.total, 'operation')} not yet durable, ${flight.survived.length} survived${partly} and ${flight.lost.length} ${flight.lost.length === 1 ? 'was' : 'were'} lost` : ''}`];
   if (flight) {
     rows.push(...shortList('survived: ', flight.survived));
+    rows.push(...shortList('in part: ', flight.tornLabels));
     rows.push(...shortList('lost: ', flight.lost.map((o) => opLabel(o))));
   }
   rows.push('files, before → after:');
