@@ -177,6 +177,8 @@ describe('the classes of bad input the issue lists, each one line and exit 2', (
     ['--runs past its range', ['explore', '--property', 'no-stored-loss', '--mode', 'random', '--runs', '10000001'], /option --runs/],
     ['--runs with --mode exhaustive', ['explore', '--property', 'no-stored-loss', '--runs', '5'], /option --runs applies to --mode random only/],
     ['a missing trace file', ['replay', '/missing/x.json'], /\/missing\/x\.json: cannot read file: no such file or directory/],
+    ['a scenario where a trace belongs', ['replay', 'scenarios/conformance/wq-lmb-removal-kill.json'], /is a scenario \(filestore-scenario\/1\), not a trace: `trace .* --out T\.json` turns it into one/],
+    ['a trace where a scenario belongs', ['scenario', 'traces/examples/seed-kill-6-events.json'], /is a trace \(filestore-trace\/2\), not a scenario/],
     ['a trace file that is a directory', ['diagram', tmp, '--out', join(tmp, 'x.mmd')], /cannot read file: .*directory/],
   ];
   for (const [name, argv, pattern] of cases) {

@@ -54,7 +54,7 @@ describe('image', () => {
     writeFileSync(join(used, 'keep'), 'x');
     expectOneLineError(await cli(['image', SEED, '--out', used]), /exists and is not empty/);
     expect(existsSync(join(used, 'jetstream'))).toBe(false);
-    expectOneLineError(await cli(['image', 'scenarios/conformance/wq-lmb-removal-kill.json', '--out', join(tmp, 'o1')]), /format/);
+    expectOneLineError(await cli(['image', 'scenarios/conformance/wq-lmb-removal-kill.json', '--out', join(tmp, 'o1')]), /is a scenario \(filestore-scenario\/1\), not a trace/);
   });
 });
 

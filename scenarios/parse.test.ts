@@ -429,7 +429,8 @@ const badCases: BadCase[] = [
       r.steps.splice(4, 0, { op: 'advance', ms: 30 * 86_400_000 });
     },
     step: 4,
-    problem: 'ms: fires up to 2613603 timers (sync every 1000 ms, index.db every 120000 ms), 2613603 in all; a file may fire at most 100000 (advance less, or raise syncIntervalMs)',
+    // 30 days: sync 2592000000/1000 + 1, index.db 2592000000/120000 + 1, C's o.dat flush and checkPending once each.
+    problem: 'ms: fires up to 2613604 timers (sync every 1000 ms, index.db every 120000 ms), 2613604 in all; a file may fire at most 100000 (advance less, or raise syncIntervalMs)',
   },
   {
     name: 'more messages than the work budget',

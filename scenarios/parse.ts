@@ -6,6 +6,7 @@
 import { describeIssues } from '../schemas/issues.js';
 import { MAX_SCENARIO_FILE_BYTES } from '../schemas/limits.js';
 import { scenarioSchema } from '../schemas/scenario.js';
+import { TRACE_FORMAT } from '../schemas/trace.js';
 import { readInputFile, parseJsonText } from '../schemas/read.js';
 import { ScenarioError, type Scenario } from './types.js';
 
@@ -17,7 +18,11 @@ import { ScenarioError, type Scenario } from './types.js';
 export function parseScenario(text: string, file: string): Scenario {
   const json = parseJsonText(text);
   if (!json.ok) throw new ScenarioError(file, null, json.problem);
-  const r = scenarioSchema.safeParse(json.value, { reportInput: true });
+  const v = json.value;
+  if (typeof v === 'object' && v !== null && !Array.isArray(v) && (v as { format?: unknown }).format === TRACE_FORMAT) {
+    throw new ScenarioError(file, null, `is a trace (${TRACE_FORMAT}), not a scenario: replay and diagram read traces`);
+  }
+  const r = scenarioSchema.safeParse(v, { reportInput: true });
   if (r.success) return r.data;
   const { step, text: problem } = describeIssues(r.error.issues);
   throw new ScenarioError(file, step === null ? null : step + 1, problem);

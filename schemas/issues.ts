@@ -95,6 +95,9 @@ function lastKey(path: readonly PropertyKey[]): string {
 
 /** The first issue, in document order: by step, an unknown field before the rest, then as the schema met them. */
 export function firstIssue(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue {
+  // A file of another format is that, whatever else it holds: say so first.
+  const format = issues.find((i) => i.path.length === 1 && i.path[0] === 'format');
+  if (format) return format;
   const rank = (i: z.core.$ZodIssue) => (i.path[0] === 'steps' && typeof i.path[1] === 'number' ? i.path[1] : -1) * 2 + (i.code === 'unrecognized_keys' ? 0 : 1);
   return [...issues].sort((a, b) => rank(a) - rank(b))[0]!;
 }

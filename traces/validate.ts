@@ -7,7 +7,12 @@ import { describeIssues, printable } from '../schemas/issues.js';
 import { MAX_TRACE_FILE_BYTES } from '../schemas/limits.js';
 import { parseJsonText, readInputFile } from '../schemas/read.js';
 import { traceSchema } from '../schemas/trace.js';
+import { SCENARIO_FORMAT } from '../schemas/scenario.js';
 import type { TraceFile } from './trace.js';
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
 
 export class TraceError extends Error {
   constructor(
@@ -21,6 +26,7 @@ export class TraceError extends Error {
 
 /** Validate a parsed trace against the schema. Throws only TraceError. */
 export function readTrace(value: unknown, file: string): TraceFile {
+  if (isObject(value) && value.format === SCENARIO_FORMAT) throw new TraceError(file, `is a scenario (${SCENARIO_FORMAT}), not a trace: \`trace ${printable(file)} --out T.json\` turns it into one`);
   const r = traceSchema.safeParse(value, { reportInput: true });
   if (r.success) return r.data;
   const { step, text } = describeIssues(r.error.issues);
