@@ -59,10 +59,25 @@ describe('explore command', () => {
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
     expect(j).toMatchObject({ profile: 'v2.10.22', property: 'stream-not-behind-consumer', crash: 'kill', mode: 'exhaustive', verdict: 'violated' });
-    expect(Object.keys(j.stats).sort()).toEqual(['depth', 'distinctStates', 'runs', 'seconds', 'statesGenerated']);
+    expect(Object.keys(j.stats).sort()).toEqual(['complete', 'depth', 'distinctStates', 'maxDepth', 'runs', 'seconds', 'statesGenerated', 'transitions', 'visitedBytes', 'workers']);
+    expect(j.stats.complete).toBe(false); // it stopped at the first violation
     // 5 events: the o.dat flusher kicked by UpdateAcks lands between the unlink and the create (section 8).
     expect(j.counterexample).toMatchObject({ seed: null, length: 5, file: out, replay: `npx tsx cli/main.ts replay ${out}` });
     expect(cli('replay', out).code).toBe(0);
+  });
+
+  it('without --property: every property in one search to the fixpoint, the same with 1 or 2 workers', () => {
+    const args = ['explore', '--crash', 'kill', '--max-msgs', '1', '--max-crashes', '1', '--max-starts', '2', '--json'];
+    const one = cli(...args, '--workers', '1');
+    const two = cli(...args, '--workers', '2');
+    expect(one.code).toBe(0);
+    const a = JSON.parse(one.out);
+    const b = JSON.parse(two.out);
+    expect(a.stats).toMatchObject({ complete: true, workers: 1 });
+    expect(a.properties.map((p: { property: string }) => p.property)).toEqual(['stream-not-behind-consumer', 'no-sequence-reuse', 'no-acked-redelivery', 'no-stored-loss', 'consumer-keeps-delivering', 'clean-restart-identity']);
+    expect(a.properties[0]).toMatchObject({ verdict: 'violated', shortest: 5, causes: [{ cause: 'other', length: 5 }] });
+    const strip = (j: { stats: Record<string, unknown> }) => JSON.stringify({ ...j, stats: { ...j.stats, seconds: null, workers: null } });
+    expect(strip(b)).toBe(strip(a));
   });
 
   it('rejects bad options by name', () => {
@@ -70,7 +85,8 @@ describe('explore command', () => {
     expectOneLineError(cli('explore', '--property', 'no-stored-loss', '--depth', '0'), /option --depth: 0 is out of range/);
     expectOneLineError(cli('explore', '--property', 'no-stored-loss', '--crash', 'meteor'), /option --crash/);
     expectOneLineError(cli('explore', '--property', 'no-stored-loss', '--bogus'), /unknown option --bogus/);
-    expectOneLineError(cli('explore', '--crash', 'kill'), /option --property is required/);
+    expectOneLineError(cli('explore', '--mode', 'random', '--crash', 'kill'), /option --property is required with --mode random/);
+    expectOneLineError(cli('explore', '--mode', 'random', '--property', 'no-stored-loss', '--workers', '2'), /--workers applies to --mode exhaustive only/);
     expectOneLineError(cli('explore', '--property', 'no-stored-loss', '--runs', '5'), /--runs applies to --mode random only/);
   });
 });

@@ -26,8 +26,11 @@ export const CRASH_MODELS = ['kill', 'power-loss:synced', 'power-loss:ordered', 
 export type CrashModel = (typeof CRASH_MODELS)[number];
 
 export interface ExploreBounds {
-  /** Most actions in one run (a crash under power loss is one action of two events). */
-  readonly depth: number;
+  /**
+   * Most actions in one run (a crash under power loss is one action of two events); null:
+   * none (exhaustive search runs to its fixpoint).
+   */
+  readonly depth: number | null;
   /** Most messages stored in one run. */
   readonly maxMsgs: number;
   /** Most crashes in one run. */
@@ -36,6 +39,13 @@ export interface ExploreBounds {
   readonly blockSizeBytes: number;
   /** `reordered`: how many of the newest in-flight operations a power loss may permute. */
   readonly reorderWindow: number;
+  /**
+   * Most completed starts in one run (each crash needs one to matter; a clean stop and start
+   * is another). Absent: no bound (only a depth bound then ends the search).
+   */
+  readonly maxStarts?: number;
+  /** Most redeliveries (AckWait expiries) in one run. Absent: no bound. */
+  readonly maxRedeliveries?: number;
 }
 
 /** Limits of the command-line flags. */
@@ -46,6 +56,8 @@ export const BOUND_LIMITS: Readonly<Record<keyof ExploreBounds, { min: number; m
   consumers: { min: 1, max: 4 },
   blockSizeBytes: { min: 64, max: 67_108_864 },
   reorderWindow: { min: 1, max: 10 },
+  maxStarts: { min: 1, max: 16 },
+  maxRedeliveries: { min: 0, max: 16 },
 };
 
 export const EXPLORED_SUBJECT = 'foo';

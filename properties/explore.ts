@@ -7,15 +7,22 @@
 import { makeTrace, recordRun, type TraceFile } from '../traces/trace.js';
 import { exploredConfig, type CrashModel, type ExploreBounds } from './alphabet.js';
 import { sortedCoverage, type Coverage } from './coverage.js';
-import { exploreExhaustive, type Counterexample } from './exhaustive.js';
+import { exploreExhaustive, type CauseClassifier, type Counterexample } from './exhaustive.js';
+import { WorkerPool } from './parallel.js';
 import type { PropertyId } from './invariants.js';
 import { exploreRandom } from './random.js';
 import type { SearchContext } from './runner.js';
+import type { ModelEvent } from '../model/step.js';
 
 export type Mode = 'random' | 'exhaustive';
 export type Verdict = 'violated' | 'holds' | 'vacuous';
 
-export const DEFAULT_EXHAUSTIVE_BOUNDS: ExploreBounds = { depth: 9, maxMsgs: 2, maxCrashes: 1, consumers: 1, blockSizeBytes: 128, reorderWindow: 4 };
+/** Exhaustive search runs to its fixpoint: no depth bound, starts and redeliveries bounded. */
+export const EXTRA_STARTS = 2;
+export const DEFAULT_MAX_REDELIVERIES = 1;
+export const DEFAULT_EXHAUSTIVE_BOUNDS: ExploreBounds = { depth: null, maxMsgs: 2, maxCrashes: 1, consumers: 1, blockSizeBytes: 128, reorderWindow: 4, maxStarts: 1 + EXTRA_STARTS, maxRedeliveries: DEFAULT_MAX_REDELIVERIES };
+/** The previous engine's default check (depth-bounded): kept to show its verdicts and shortest lengths are unchanged. */
+export const DEPTH9_BOUNDS: ExploreBounds = { depth: 9, maxMsgs: 2, maxCrashes: 1, consumers: 1, blockSizeBytes: 128, reorderWindow: 4 };
 /** Random runs are longer and may crash more often: they sample, they do not enumerate. */
 export const DEFAULT_RANDOM_BOUNDS: ExploreBounds = { depth: 24, maxMsgs: 6, maxCrashes: 4, consumers: 1, blockSizeBytes: 128, reorderWindow: 4 };
 export const DEFAULT_RANDOM_RUNS = 3000;
@@ -33,7 +40,24 @@ export interface ExploreRequest {
   readonly path?: string;
   /** Exhaustive mode: stop once every selected property is violated. */
   readonly stopEarly: boolean;
+  /** Exhaustive mode: worker threads (1: search in this thread). */
+  readonly workers?: number;
+  /** Exhaustive mode: stop, not complete, past this many distinct states (benchmarks' budget). */
+  readonly maxStates?: number;
+  /** Exhaustive mode, test: compare full canonical encodings behind every fingerprint. */
+  readonly verifyFingerprints?: boolean;
+  /** Exhaustive mode: names each counterexample's cause (default: every one "other"). */
+  readonly classifyCause?: CauseClassifier;
   readonly onProgress?: (text: string) => void;
+}
+
+/** The shortest counterexample of one cause of a property's violation. */
+export interface CauseResult {
+  readonly cause: string;
+  readonly length: number;
+  readonly message: string;
+  readonly events: readonly ModelEvent[];
+  readonly failedAt: number;
 }
 
 export interface PropertyResult {
@@ -42,12 +66,24 @@ export interface PropertyResult {
   /** How often the property's precondition was reached. */
   readonly reached: number;
   readonly counterexample: (Counterexample & { readonly trace: TraceFile; readonly seed: number | null; readonly path: string | null }) | null;
+  /** Exhaustive mode: per cause, its shortest counterexample (causes sorted by name). */
+  readonly causes: readonly CauseResult[];
 }
 
 export interface ExploreResult {
   readonly request: ExploreRequest;
   readonly results: readonly PropertyResult[];
-  readonly stats: { readonly statesGenerated: number; readonly distinctStates: number | null; readonly depth: number; readonly runs: number | null };
+  readonly stats: {
+    readonly statesGenerated: number;
+    readonly distinctStates: number | null;
+    readonly depth: number;
+    readonly runs: number | null;
+    /** Exhaustive: transitions explored; whether the whole bounded space was explored; bytes of the visited-state table. */
+    readonly transitions?: number;
+    readonly complete?: boolean;
+    readonly visitedBytes?: number;
+    readonly workers?: number;
+  };
   readonly coverage: Coverage;
 }
 
@@ -70,16 +106,32 @@ export function explore(req: ExploreRequest): ExploreResult {
   const found: Partial<Record<PropertyId, { ce: Counterexample; seed: number | null; path: string | null }>> = {};
   let stats: ExploreResult['stats'];
 
+  const causes: Partial<Record<PropertyId, CauseResult[]>> = {};
   if (req.mode === 'exhaustive') {
-    const r = exploreExhaustive(ctx, {
-      stopWhenAllViolated: req.stopEarly,
-      onLevel: (depth, frontier, distinct) => req.onProgress?.(`depth ${depth}/${req.bounds.depth}: ${distinct} distinct states, ${frontier} to expand`),
-    });
+    const workers = req.workers ?? 1;
+    const pool = workers > 1 ? new WorkerPool(ctx, workers, req.verifyFingerprints === true) : null;
+    let r: ReturnType<typeof exploreExhaustive>;
+    try {
+      r = exploreExhaustive(
+        ctx,
+        {
+          stopWhenAllViolated: req.stopEarly,
+          verifyFingerprints: req.verifyFingerprints === true,
+          ...(req.maxStates !== undefined ? { maxStates: req.maxStates } : {}),
+          ...(req.classifyCause ? { classifyCause: req.classifyCause } : {}),
+          onLevel: (depth, frontier, distinct) => req.onProgress?.(`depth ${depth}${req.bounds.depth !== null ? `/${req.bounds.depth}` : ''}: ${distinct} distinct states, ${frontier} to expand`),
+        },
+        pool?.expandLevel,
+      );
+    } finally {
+      pool?.close();
+    }
     for (const id of req.properties) {
       const ce = r.counterexamples[id];
       if (ce) found[id] = { ce, seed: null, path: null };
+      causes[id] = Object.entries(r.causes[id] ?? {}).map(([cause, c]) => ({ cause, length: c.events.length, message: c.message, events: c.events, failedAt: c.failedAt }));
     }
-    stats = { statesGenerated: r.statesGenerated, distinctStates: r.distinctStates, depth: r.depthReached, runs: null };
+    stats = { statesGenerated: r.statesGenerated, distinctStates: r.distinctStates, depth: r.depthReached, runs: null, transitions: r.transitions, complete: r.complete, visitedBytes: r.visitedBytes, workers };
   } else {
     const r = exploreRandom(ctx, {
       seed: req.seed,
@@ -94,8 +146,9 @@ export function explore(req: ExploreRequest): ExploreResult {
   const results = req.properties.map((id): PropertyResult => {
     const f = found[id];
     const reached = ctx.reached[id] ?? 0;
-    if (f) return { property: id, verdict: 'violated', reached, counterexample: { ...f.ce, trace: counterexampleTrace(req, f.ce, f.seed, f.path), seed: f.seed, path: f.path } };
-    return { property: id, verdict: reached === 0 ? 'vacuous' : 'holds', reached, counterexample: null };
+    const byCause = causes[id] ?? [];
+    if (f) return { property: id, verdict: 'violated', reached, counterexample: { ...f.ce, trace: counterexampleTrace(req, f.ce, f.seed, f.path), seed: f.seed, path: f.path }, causes: byCause };
+    return { property: id, verdict: reached === 0 ? 'vacuous' : 'holds', reached, counterexample: null, causes: byCause };
   });
   return { request: req, results, stats, coverage: sortedCoverage(ctx.coverage) };
 }
