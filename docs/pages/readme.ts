@@ -11,8 +11,8 @@ export const readmePage = definePage(
       PROPERTY_IDS.map((p) => [`[${code(p)}](invariants.md#${p})`, ...m.crashModels.map((c) => verdictCell(checkResult(m, p, c)))]),
     );
     const states = mdTable(
-      ['crash model', 'states generated', 'distinct states', 'depth reached'],
-      m.runs.map((r) => [code(r.crash), String(r.result.stats.statesGenerated), String(r.result.stats.distinctStates ?? '—'), String(r.result.stats.depth)]),
+      ['crash model', 'bounds', 'distinct states', 'transitions', 'max depth', 'complete'],
+      m.runs.map((r) => [code(r.crash), boundsText(r.result.request.bounds), String(r.result.stats.distinctStates ?? '—'), String(r.result.stats.transitions ?? '—'), String(r.result.stats.depth), r.result.stats.complete ? 'yes' : 'no']),
     );
     const pages = mdTable(
       ['page', 'what it covers'],
@@ -35,14 +35,16 @@ export const readmePage = definePage(
       `## Pages`,
       pages,
       `## The default check`,
-      `${code('npm start')} runs every property under the crash models ${m.crashModels.map((c) => code(c)).join(' and ')}, exhaustively within fixed bounds: profile ${code(m.profile)}, ${boundsText(m.bounds)}. The search is breadth-first, so each counterexample is a shortest one (in events; a crash under power loss is two events: the kill point and the power loss). The matrix ${code('npm start')} prints, computed by the same ${code('runCheck')} when these docs were generated (without its timings, which differ from run to run):`,
+      `${code('npm start')} runs, for each of the crash models ${m.crashModels.map((c) => code(c)).join(' and ')}, one exhaustive search that checks every property at once. Under ${code('kill')} it runs to its fixpoint: every reachable state within the bounds is checked (${code('complete')}), with no depth bound; under power loss the space at these bounds is still too large for the default check, which keeps a depth bound there and says the search is not complete. Profile ${code(m.profile)}; the bounds of each search are in the table below. The search is breadth-first, so each counterexample is a shortest one (in events; a crash under power loss is two events: the kill point and the power loss). The matrix ${code('npm start')} prints, computed by the same ${code('runCheck')} when these docs were generated (without its timings, which differ from run to run):`,
       matrix,
       states,
+      `How the space is finite: a state is compared with others relative to the model clock (ages and deadlines, not absolute times; a time older than every configured duration is only ordered against other old times), inode numbers and operation ids are renumbered, and under ${code('kill')} the search sees the page cache alone (only a power loss reads what is durable). Starts and redeliveries are bounded, since every restart opens a new block and every redelivery a new delivery sequence. States are stored as 128-bit fingerprints (16 bytes in an open-addressing table); ${code('--verify-fingerprints')} keeps every full state and fails if two distinct ones shared a fingerprint. ${code('--workers N')} (default: the number of cores) splits each breadth-first level among worker threads and merges their results in order, so verdicts, shortest lengths and counterexamples do not depend on the worker count.`,
+      `Figures (speed, memory, states/s, the whole space at the reference bounds ${code('--max-msgs 4 --max-crashes 2')}, 1000 and 8000 stores) with their targets: ${code('npm run bench')} prints each as text and as a JSON line; ${code('npm run bench -- --workers 1')} for one core. ${code('npx tsx cli/main.ts explore --crash kill --max-msgs 4 --max-crashes 2 --json')} (no ${code('--property')}) runs every property in one search and reports, per property, its verdict and per cause its shortest counterexample, with the state space (distinct states, transitions, maximum depth, ${code('complete')}).`,
       `A property is **vacuous** when the search never reached its precondition; **holds** means no run within the bounds broke it.${checkResult(m, 'stream-not-behind-consumer', 'kill').verdict === 'violated' ? ` The ${code('stream-not-behind-consumer')} row is the WorkQueue reset to 0 that this model was built to explain: see [the seed bug](seed-bug.md).` : ''}`,
       `## Commands`,
       [
         `- ${code('npm start')}: the default check above; counterexamples are written as traces under ${code('out/check/')}.`,
-        `- ${code('npx tsx cli/main.ts explore --property stream-not-behind-consumer [--crash kill|power-loss:ext4|power-loss:xfs|power-loss:lazyfs|power-loss:posix] [--sync-always] [--retention workqueue|interest|limits]')}: search for one property.`,
+        `- ${code('npx tsx cli/main.ts explore [--property stream-not-behind-consumer] [--crash kill|power-loss:ext4|power-loss:xfs|power-loss:lazyfs|power-loss:posix] [--sync-always] [--retention workqueue|interest|limits] [--max-msgs N] [--max-crashes N] [--depth N] [--workers N]')}: search for one property (stops at its shortest counterexample), or without ${code('--property')} for every property in one search to the fixpoint, with the shortest counterexample of each cause.`,
         `- ${code('npx tsx cli/main.ts scenario scenarios/conformance/wq-lmb-removal-kill.json')}: replay a scenario file (${code('scenarios')} replays all the conformance scenarios).`,
         `- ${code('npm test')}: unit tests, conformance scenarios against their expected outputs.`,
         `- ${code('npm run docs')}: regenerate these pages and their diagrams from the model; ${code('npm run docs -- --check')} fails when docs/ is out of date. Rendering needs Chromium (${code('apt-get install -y chromium')}).`,
