@@ -38,12 +38,22 @@ export interface CheckStream {
 }
 
 /**
- * The default check's bounds, per crash model: the default exhaustive bounds, no depth
- * bound, so each search runs to its fixpoint (complete).
+ * The depth of the power-loss column. Under `kill` the check runs to its fixpoint (complete,
+ * about 172,000 states at the default bounds). Each power loss branches into every disk the
+ * file system allows, and that space at 2 messages is larger than the check can afford on 2
+ * cores, so `power-loss:ext4` stops at depth 7 and says it is not complete: depth 7 holds
+ * every shortest counterexample it reports (the longest is 8 events: 7 actions).
  */
+export const CHECK_POWER_LOSS_DEPTH = 7;
+
+/** The default check's bounds under a crash model (the default exhaustive bounds, with the stream options). */
 export function checkBounds(crash: CrashModel, stream: CheckStream = {}): ExploreBounds {
-  void crash;
-  return { ...DEFAULT_EXHAUSTIVE_BOUNDS, ...(stream.syncAlways !== undefined ? { syncAlways: stream.syncAlways } : {}), ...(stream.retention ? { retention: stream.retention } : {}) };
+  return {
+    ...DEFAULT_EXHAUSTIVE_BOUNDS,
+    ...(crash === 'kill' ? {} : { depth: CHECK_POWER_LOSS_DEPTH }),
+    ...(stream.syncAlways !== undefined ? { syncAlways: stream.syncAlways } : {}),
+    ...(stream.retention ? { retention: stream.retention } : {}),
+  };
 }
 
 export interface CheckRow {

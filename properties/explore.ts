@@ -79,6 +79,8 @@ export interface ExploreResult {
     readonly transitions?: number;
     readonly visitedBytes?: number;
     readonly workers?: number;
+    /** Exhaustive with `verifyFingerprints`: distinct canonical states met (equal to `distinctStates` when no fingerprint merged or split states). */
+    readonly verifiedStates?: number | null;
   };
   /** The file system the crash model ran on. */
   readonly fileSystem: string;
@@ -130,7 +132,7 @@ export function explore(req: ExploreRequest): ExploreResult {
       if (ce) found[id] = { ce, seed: null, path: null };
       if (r.byCause[id]) byCause[id] = r.byCause[id];
     }
-    stats = { statesGenerated: r.statesGenerated, distinctStates: r.distinctStates, depth: r.depthReached, runs: null, transitions: r.transitions, complete: r.complete, visitedBytes: r.visitedBytes, workers };
+    stats = { statesGenerated: r.statesGenerated, distinctStates: r.distinctStates, depth: r.depthReached, runs: null, transitions: r.transitions, complete: r.complete, visitedBytes: r.visitedBytes, workers, ...(req.verifyFingerprints ? { verifiedStates: r.verifiedStates } : {}) };
   } else {
     const r = exploreRandom(ctx, {
       seed: req.seed,
