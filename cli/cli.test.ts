@@ -87,11 +87,14 @@ describe('explore command', () => {
     expect((await cli('replay', out)).code).toBe(0);
   });
 
-  it('reports complete: true when the search exhausted its bounds, and takes --sync-always and --retention', async () => {
-    const r = await cli('explore', '--property', 'no-stored-loss', '--crash', 'power-loss:xfs', '--sync-always', '--retention', 'limits', '--depth', '3', '--json', '--out', join(tmp, 'x.json'));
+  it('reports complete: true only at the fixpoint, complete: false at a depth bound, and takes --sync-always and --retention', async () => {
+    const common = ['explore', '--property', 'no-stored-loss', '--crash', 'power-loss:xfs', '--sync-always', '--retention', 'limits', '--max-msgs', '0', '--json', '--out', join(tmp, 'x.json')];
+    const r = await cli(...common);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
-    expect(j).toMatchObject({ crash: 'power-loss:xfs', fileSystem: 'xfs', complete: true, bounds: { syncAlways: true, retention: 'limits', depth: 3 } });
+    expect(j).toMatchObject({ crash: 'power-loss:xfs', fileSystem: 'xfs', verdict: 'vacuous', complete: true, bounds: { syncAlways: true, retention: 'limits', depth: null } });
+    const capped = JSON.parse((await cli(...common, '--depth', '2')).out);
+    expect(capped).toMatchObject({ complete: false, bounds: { depth: 2 } });
   });
 
   it('without --property: every property in one search to the fixpoint, each cause classified, the same with 1 or 2 workers', async () => {
