@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 const SEED = 'scenarios/conformance/wq-lmb-removal-kill.json';
-const CORPUS = 'traces/corpus/kill_stream-not-behind-consumer.json';
+const CORPUS = 'traces/corpus/kill_stream-not-behind-consumer_removal-window.json';
 const tmp = mkdtempSync(join(tmpdir(), 'fsmodel-cli-'));
 
 function cli(...args: string[]) {
@@ -58,17 +58,34 @@ describe('explore command', () => {
     const r = cli('explore', '--property', 'stream-not-behind-consumer', '--crash', 'kill', '--mode', 'exhaustive', '--json', '--out', out);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
-    expect(j).toMatchObject({ profile: 'v2.10.22', property: 'stream-not-behind-consumer', crash: 'kill', mode: 'exhaustive', verdict: 'violated' });
+    // Stopped at the first violation: the search did not exhaust its bounds.
+    expect(j).toMatchObject({ profile: 'v2.10.22', property: 'stream-not-behind-consumer', crash: 'kill', fileSystem: 'ext4', mode: 'exhaustive', verdict: 'violated', complete: false });
     expect(Object.keys(j.stats).sort()).toEqual(['depth', 'distinctStates', 'runs', 'seconds', 'statesGenerated']);
-    // 5 events: the o.dat flusher kicked by UpdateAcks lands between the unlink and the create (section 8).
-    expect(j.counterexample).toMatchObject({ seed: null, length: 5, file: out, replay: `npx tsx cli/main.ts replay ${out}` });
+    // 5 events: the o.dat flusher kicked by UpdateAcks lands between the unlink and the create
+    // (section 8); the kill cuts the ack's removal after the unlink (cause removal-window).
+    expect(j.counterexample).toMatchObject({ seed: null, length: 5, cause: 'removal-window', file: out, replay: `npx tsx cli/main.ts replay ${out}` });
+    expect(JSON.parse(readFileSync(out, 'utf8')).violation).toMatchObject({ property: 'stream-not-behind-consumer', cause: 'removal-window' });
     expect(cli('replay', out).code).toBe(0);
+  });
+
+  it('reports complete: true when the search exhausted its bounds, and takes --sync-always and --retention', () => {
+    const r = cli('explore', '--property', 'no-stored-loss', '--crash', 'power-loss:xfs', '--sync-always', '--retention', 'limits', '--depth', '3', '--json', '--out', join(tmp, 'x.json'));
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j).toMatchObject({ crash: 'power-loss:xfs', fileSystem: 'xfs', complete: true, bounds: { syncAlways: true, retention: 'limits', depth: 3 } });
+  });
+
+  it('refuses a second unfiltered consumer on a workqueue stream with the server\'s reason', () => {
+    expectOneLineError(cli('explore', '--property', 'no-stored-loss', '--consumers', '2'), /multiple non-filtered consumers not allowed on workqueue stream/);
+    expect(cli('explore', '--property', 'no-stored-loss', '--consumers', '2', '--retention', 'interest', '--depth', '2', '--json').code).toBe(0);
   });
 
   it('rejects bad options by name', () => {
     expectOneLineError(cli('explore', '--property', 'nope'), /option --property: "nope" is not one of/);
     expectOneLineError(cli('explore', '--property', 'no-stored-loss', '--depth', '0'), /option --depth: 0 is out of range/);
     expectOneLineError(cli('explore', '--property', 'no-stored-loss', '--crash', 'meteor'), /option --crash/);
+    expectOneLineError(cli('explore', '--property', 'no-stored-loss', '--crash', 'power-loss:ordered'), /option --crash: "power-loss:ordered" is not one of kill, power-loss:ext4/);
+    expectOneLineError(cli('explore', '--property', 'no-stored-loss', '--retention', 'forever'), /option --retention/);
     expectOneLineError(cli('explore', '--property', 'no-stored-loss', '--bogus'), /unknown option --bogus/);
     expectOneLineError(cli('explore', '--crash', 'kill'), /option --property is required/);
     expectOneLineError(cli('explore', '--property', 'no-stored-loss', '--runs', '5'), /--runs applies to --mode random only/);

@@ -1,7 +1,9 @@
 /** `explore`: search one profile for violations of a property under a crash model. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { BOUND_LIMITS, CRASH_MODELS, type CrashModel, type ExploreBounds } from '../properties/alphabet.js';
+import { BOUND_LIMITS, CRASH_MODELS, exploredStreamError, type CrashModel, type ExploreBounds, type NumericBound } from '../properties/alphabet.js';
+import { CAUSE_DEFINITIONS } from '../properties/causes.js';
+import type { Retention } from '../model/config.js';
 import { DEFAULT_EXHAUSTIVE_BOUNDS, DEFAULT_RANDOM_BOUNDS, DEFAULT_RANDOM_RUNS, DEFAULT_SEED, explore, type ExploreResult, type Mode, type PropertyResult } from '../properties/explore.js';
 import { PROPERTY_IDS, type PropertyId } from '../properties/invariants.js';
 import { DEFAULT_PROFILE } from '../model/profile.js';
@@ -10,7 +12,7 @@ import { serializeTrace } from '../traces/trace.js';
 import { parseArgs, UsageError } from './args.js';
 import { Progress } from './progress.js';
 
-const int = (help: string, k: keyof ExploreBounds) => ({ kind: 'int', help, min: BOUND_LIMITS[k].min, max: BOUND_LIMITS[k].max }) as const;
+const int = (help: string, k: NumericBound) => ({ kind: 'int', help, min: BOUND_LIMITS[k].min, max: BOUND_LIMITS[k].max }) as const;
 
 export const EXPLORE_FLAGS = {
   profile: { kind: 'string', help: 'server version profile', default: DEFAULT_PROFILE },
@@ -25,12 +27,14 @@ export const EXPLORE_FLAGS = {
   'max-crashes': int('most crashes in one run (exhaustive default 1, random 4)', 'maxCrashes'),
   consumers: int('number of consumers (default 1)', 'consumers'),
   'block-size-bytes': int('block size (default 128: two 43-byte records per block)', 'blockSizeBytes'),
-  'reorder-window': int('power-loss:reordered: newest in-flight operations a power loss may permute (default 4)', 'reorderWindow'),
+  'reorder-window': int('power-loss:posix: newest in-flight operations a power loss may keep in any combination (default 4)', 'reorderWindow'),
+  'sync-always': { kind: 'boolean', help: 'the stream runs with jetstream { sync: always } (fsync after every block write, O_SYNC o.dat)' },
+  retention: { kind: 'string', help: 'the explored stream\'s retention (default workqueue)', choices: ['workqueue', 'interest', 'limits'] },
   out: { kind: 'string', help: 'where to write the counterexample trace (default out/counterexamples/...)' },
   json: { kind: 'boolean', help: 'print one JSON object' },
 } as const;
 
-export const EXPLORE_USAGE = 'explore --property P [--profile P] [--crash kill|power-loss:synced|power-loss:ordered|power-loss:reordered] [--mode random|exhaustive] [--seed N] [--runs N] [--path P] [--depth N] [--max-msgs N] [--max-crashes N] [--consumers N] [--block-size-bytes N] [--reorder-window N] [--out FILE] [--json]';
+export const EXPLORE_USAGE = `explore --property P [--profile P] [--crash ${CRASH_MODELS.join('|')}] [--mode random|exhaustive] [--seed N] [--runs N] [--path P] [--depth N] [--max-msgs N] [--max-crashes N] [--consumers N] [--block-size-bytes N] [--reorder-window N] [--sync-always] [--retention workqueue|interest|limits] [--out FILE] [--json]`;
 
 export function defaultTracePath(profile: string, property: string, crash: string, mode: string): string {
   return `out/counterexamples/${profile}_${property}_${crash.replace(':', '-')}_${mode}.json`;
@@ -47,7 +51,9 @@ export function replayCommand(file: string): string {
 
 function boundsDescription(b: ExploreBounds, crash: CrashModel): string {
   const parts = [`depth ≤ ${b.depth}`, `≤ ${b.maxMsgs} msgs`, `≤ ${b.maxCrashes} crash${b.maxCrashes === 1 ? '' : 'es'}`, `${b.consumers} consumer${b.consumers === 1 ? '' : 's'}`, `${b.blockSizeBytes}-byte blocks`];
-  if (crash === 'power-loss:reordered') parts.push(`reorder window ${b.reorderWindow}`);
+  if (crash === 'power-loss:posix') parts.push(`reorder window ${b.reorderWindow}`);
+  parts.push(`${b.retention ?? 'workqueue'} retention`);
+  if (b.syncAlways) parts.push('sync always');
   return parts.join(', ');
 }
 
@@ -58,8 +64,10 @@ export function reportJson(result: ExploreResult, r: PropertyResult, seconds: nu
     profile: req.profile,
     property: r.property,
     crash: req.crash,
+    fileSystem: result.fileSystem,
     mode: req.mode,
     verdict: r.verdict,
+    complete: result.stats.complete,
     bounds: { ...req.bounds, ...(req.mode === 'random' ? { runs: req.runs, seed: req.seed } : {}) },
     stats: { statesGenerated: result.stats.statesGenerated, distinctStates: result.stats.distinctStates, depth: result.stats.depth, runs: result.stats.runs, seconds },
     coverage: result.coverage,
@@ -71,6 +79,7 @@ export function reportJson(result: ExploreResult, r: PropertyResult, seconds: nu
             ...(r.counterexample.path ? { path: r.counterexample.path } : {}),
             length: r.counterexample.events.length,
             message: r.counterexample.message,
+            cause: r.counterexample.cause,
             events: r.counterexample.events,
             file,
             replay: replayCommand(file),
@@ -87,6 +96,7 @@ function readable(result: ExploreResult, r: PropertyResult, seconds: number, fil
   if (r.verdict === 'violated' && r.counterexample && file) {
     const ce = r.counterexample;
     lines.push(`verdict: VIOLATED: ${ce.message}`);
+    lines.push(`cause: ${ce.cause} (${CAUSE_DEFINITIONS[ce.cause]})`);
     lines.push(`${req.mode === 'exhaustive' ? 'shortest' : 'shrunk'} counterexample (${ce.events.length} events):`);
     ce.events.forEach((e, i) => lines.push(`  ${String(i + 1).padStart(2)}. ${describeEvent(e)}${i === ce.failedAt ? '   <- property fails here' : ''}`));
     lines.push(`trace: ${file}`);
@@ -98,7 +108,7 @@ function readable(result: ExploreResult, r: PropertyResult, seconds: number, fil
     lines.push('verdict: VACUOUS: the property\'s precondition was never reached; widen the bounds');
   }
   const s = result.stats;
-  lines.push(`stats: ${s.statesGenerated} states generated${s.distinctStates !== null ? `, ${s.distinctStates} distinct` : ''}, depth ${s.depth}${s.runs !== null ? `, ${s.runs} runs` : ''}, ${seconds.toFixed(1)} s`);
+  lines.push(`stats: ${s.statesGenerated} states generated${s.distinctStates !== null ? `, ${s.distinctStates} distinct` : ''}, depth ${s.depth}${s.runs !== null ? `, ${s.runs} runs` : ''}, ${s.complete ? 'complete within the bounds' : 'not complete (stopped at the first violation, or random)'}, file system ${result.fileSystem}, ${seconds.toFixed(1)} s`);
   lines.push(`coverage: ${Object.entries(result.coverage).filter(([k]) => !k.startsWith('crash-point:')).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   const points = Object.keys(result.coverage).filter((k) => k.startsWith('crash-point:')).length;
   lines.push(`crash points explored: ${points} distinct`);
@@ -115,6 +125,8 @@ function bounds(mode: Mode, f: Record<string, unknown>): ExploreBounds {
     consumers: pick('consumers', d.consumers),
     blockSizeBytes: pick('block-size-bytes', d.blockSizeBytes),
     reorderWindow: pick('reorder-window', d.reorderWindow),
+    retention: (f.retention as Retention | undefined) ?? d.retention ?? 'workqueue',
+    syncAlways: f['sync-always'] === true,
   };
 }
 
@@ -128,6 +140,9 @@ export function runExploreCommand(argv: readonly string[], profileName: (p: stri
   }
   const crash = flags.crash as CrashModel;
   const profile = profileName(flags.profile);
+  const b = bounds(mode, flags as Record<string, unknown>);
+  const streamError = exploredStreamError(b);
+  if (streamError) throw new UsageError(streamError);
   const progress = new Progress(flags.json);
   const started = performance.now();
   const result = explore({
@@ -135,7 +150,7 @@ export function runExploreCommand(argv: readonly string[], profileName: (p: stri
     properties: [flags.property as PropertyId],
     crash,
     mode,
-    bounds: bounds(mode, flags as Record<string, unknown>),
+    bounds: b,
     seed: flags.seed ?? DEFAULT_SEED,
     runs: flags.runs ?? DEFAULT_RANDOM_RUNS,
     ...(flags.path !== undefined ? { path: flags.path } : {}),

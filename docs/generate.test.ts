@@ -18,10 +18,13 @@ import { definePage, DocsError, judgeRun, md, stepList, type CheckMatrix, type D
 
 /** A stub context: no check run (a tiny matrix, enough for pages that read only the bounds). */
 function stubContext(): DocsContext {
-  const matrix: CheckMatrix = { profile: DEFAULT_PROFILE, bounds: DEFAULT_EXHAUSTIVE_BOUNDS, crashModels: ['kill', 'power-loss:ordered'], runs: [], rows: [] };
+  const matrix: CheckMatrix = { profile: DEFAULT_PROFILE, bounds: DEFAULT_EXHAUSTIVE_BOUNDS, crashModels: ['kill', 'power-loss:ext4'], runs: [], rows: [] };
   return {
     profile: DEFAULT_PROFILE,
     check: () => matrix,
+    matrix: () => {
+      throw new Error('not in the stub');
+    },
     scenarioTrace: () => {
       throw new Error('not in the stub');
     },
@@ -72,7 +75,7 @@ describe('docs generator', () => {
       expect(crash.markdown).toContain(`[SVG](diagrams/${d.name}.svg)`);
       expect(crash.markdown).toContain(`\`\`\`mermaid\n${d.mmd.trimEnd()}\n\`\`\``);
     }
-    expect(crash.diagrams.map((d) => d.name)).toContain('crash-power-loss-reordered');
+    expect(crash.diagrams.map((d) => d.name)).toContain('crash-power-loss-posix');
     expect(crash.markdown).toContain('Stream state checksum did not match');
   });
 

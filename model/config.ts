@@ -3,6 +3,8 @@
  * Every limit is explicit and carries its unit in its name.
  */
 
+import { DEFAULT_FILE_SYSTEM, type FileSystemName } from './filesystems.js';
+
 export type Retention = 'limits' | 'workqueue' | 'interest';
 
 export interface StoreConfig {
@@ -29,18 +31,14 @@ export interface StoreConfig {
   readonly ackWaitMs: number;
   /** Durable explicit-ack consumers, by name, in declaration order. */
   readonly consumers: readonly string[];
-  /**
-   * The kernel's background writeback and journal commit: any file operation issued at least
-   * this long before a power loss is durable (one knob for data and metadata).
-   */
-  readonly writebackMs: number;
+  /** The file system under the store (filesystems.ts): what a power loss keeps, and when time forces what. */
+  readonly fileSystem: FileSystemName;
 }
 
 export const DEFAULT_SYNC_INTERVAL_MS = 120_000; // defaultSyncInterval
 export const INDEX_FLUSH_INTERVAL_MS = 120_000; // writeThreshold in flushStreamStateLoop
 export const CONSUMER_FLUSH_MIN_INTERVAL_MS = 100; // minTime in consumerFileStore.flushLoop
 export const DEFAULT_ACK_WAIT_MS = 30_000; // JsAckWaitDefault
-export const DEFAULT_WRITEBACK_MS = 30_000; // dirty_expire_centisecs / ext4 commit, rounded
 
 export function makeConfig(partial: Partial<StoreConfig> & Pick<StoreConfig, 'retention' | 'blockSizeBytes'>): StoreConfig {
   const config: StoreConfig = {
@@ -54,7 +52,7 @@ export function makeConfig(partial: Partial<StoreConfig> & Pick<StoreConfig, 're
     consumerFlushMinIntervalMs: CONSUMER_FLUSH_MIN_INTERVAL_MS,
     ackWaitMs: DEFAULT_ACK_WAIT_MS,
     consumers: [],
-    writebackMs: DEFAULT_WRITEBACK_MS,
+    fileSystem: DEFAULT_FILE_SYSTEM,
     ...partial,
   };
   return Object.freeze({ ...config, consumers: Object.freeze([...config.consumers]) });

@@ -5,7 +5,8 @@
  * (N+1)th operation is never issued; the process dies instead.
  */
 import type { Draft } from 'immer';
-import { contentBytes, dirname, fileContent, issueOp, type Disk, type FileOp } from './disk.js';
+import { dirname, fileContent, fileSize, issueOp, type Disk, type FileOp } from './disk.js';
+import type { FileSystemProfile } from './filesystems.js';
 import type { Segment } from './records.js';
 
 /** One file operation as the store performed it. */
@@ -33,6 +34,8 @@ export class Io {
     /** The model clock; `advance` moves it as timers fire. */
     public nowMs: number,
     private readonly killAfterFileOps: number | undefined,
+    /** The file system under the store: how each operation reaches the disk. */
+    private readonly fs: FileSystemProfile,
   ) {}
 
   /** Whether the kill point was reached (the step continues only if it was not). */
@@ -65,7 +68,7 @@ export class Io {
   private issue(op: FileOp, fn: string): void {
     this.runDueBackground();
     if (this.killAfterFileOps !== undefined && this.ops.length >= this.killAfterFileOps) throw new KillSignal();
-    const issued = issueOp(this.disk, op, this.nowMs);
+    const issued = issueOp(this.disk, this.fs, op, this.nowMs);
     this.ops.push({ id: issued.id, atMs: issued.atMs, op, fn });
   }
 
@@ -84,8 +87,7 @@ export class Io {
   }
 
   size(path: string): number | undefined {
-    const content = this.read(path);
-    return content === undefined ? undefined : contentBytes(content);
+    return fileSize(this.disk.cache as Disk['cache'], path);
   }
 
   /** Names of the files directly in `dir`, sorted. */

@@ -3,7 +3,7 @@
  * the files the process would see, and each consumer as `ConsumerInfo` reports it.
  * Scenario snapshots, trace observations and properties read this.
  */
-import { fileContent, listFiles } from './disk.js';
+import { fileContent, forcedView, listFiles } from './disk.js';
 import { blockPath, liveMessagesIn, type ModelState, type StoreProc } from './state.js';
 
 export interface StreamObservation {
@@ -81,7 +81,7 @@ export function observe(state: ModelState): Observation {
       : null,
     blocks: (proc?.store.blks ?? []).map((b) => ({ index: b.index, firstSeq: b.firstSeq, lastSeq: b.lastSeq, msgs: b.msgs, bytes: b.bytes })),
     files: listFiles(state.disk.cache),
-    durableFiles: listFiles(state.disk.durable),
+    durableFiles: listFiles(forcedView(state.disk)),
     consumers,
   };
 }

@@ -16,7 +16,7 @@ import { observe } from './observe.js';
 import { EventError } from './step.js';
 
 function limits128(profile = 'v2.10.22', extra = {}): Sim {
-  const s = new Sim({ retention: 'limits', blockSizeBytes: 128, writebackMs: 1e9, ...extra }, profile);
+  const s = new Sim({ retention: 'limits', blockSizeBytes: 128, ...extra }, profile);
   s.do({ type: 'start' });
   return s;
 }
@@ -90,7 +90,7 @@ describe('sync-time compaction (syncBlocks → compactWithFloor)', () => {
 
 describe('background writers inside a removal', () => {
   function drainOne(profile = 'v2.10.22') {
-    const s = new Sim({ retention: 'workqueue', blockSizeBytes: 1024, consumers: ['C'], writebackMs: 1e9 }, profile);
+    const s = new Sim({ retention: 'workqueue', blockSizeBytes: 1024, consumers: ['C'] }, profile);
     s.do({ type: 'start' });
     s.do(FOO10);
     s.do({ type: 'deliver', consumer: 'C' });

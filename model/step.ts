@@ -9,10 +9,13 @@ import { assert } from './assert.js';
 import { newMsgBlockForWrite, skipMsg, storeMsg } from './blocks.js';
 import type { StoreConfig } from './config.js';
 import { checkForOrphanMsgs, deliverNext, processAck, reconcileAtStart, restoreConsumer, stopConsumer, writeStartingState, type Delivery } from './consumer.js';
-import { assertDiskInvariants, collectGarbage, emptyDisk, powerLoss, syncAll, writeback, type PowerLossKeep } from './disk.js';
+import { assertDiskInvariants, collectGarbage, emptyDisk, powerLoss, syncAll, tick, type OpFate, type PowerLossKeep } from './disk.js';
+import { getFileSystem } from './filesystems.js';
+import { checkKeep } from './powerloss.js';
 import { indexDbWriteDuringRemoval, writeFullState } from './indexdb.js';
 import { Io, KillSignal, type PerformedOp } from './io.js';
 import { getProfile } from './profile.js';
+import { advanceStreamToConsumers } from './streamadvance.js';
 import { newStoreProc, openFileStore } from './recovery.js';
 import type { Segment } from './records.js';
 import { assertStoreInvariants, removeMsg } from './removal.js';
@@ -103,7 +106,8 @@ export function step(state: ModelState, event: ModelEvent): StepResult {
   const killAfter = 'killAfterFileOps' in event ? event.killAfterFileOps : undefined;
   if (killAfter !== undefined && !(event.type === 'start' || running)) throw new EventError('a kill point needs the server running');
   if (killAfter !== undefined && (!Number.isInteger(killAfter) || killAfter < 0)) throw new EventError(`killAfterFileOps must be a whole number, got ${killAfter}`);
-  if (event.type === 'powerLoss') validateKeep(state, event.keep);
+  const fileSystem = getFileSystem(state.config.fileSystem);
+  const fates = event.type === 'powerLoss' ? validateKeep(state, event.keep) : null;
   if (event.type === 'start') {
     const problem = jitterProblem(profile, state.config, event);
     if (problem) throw new EventError(problem);
@@ -117,10 +121,10 @@ export function step(state: ModelState, event: ModelEvent): StepResult {
   const timers: TimerFiring[] = [];
 
   const next = produce(state, (draft) => {
-    io = new Io(draft.disk, state.nowMs, killAfter);
-    const ctx: Ctx = { io, cfg: state.config, profile };
+    io = new Io(draft.disk, state.nowMs, killAfter, fileSystem);
+    const ctx: Ctx = { io, cfg: profile.forceSyncAlways && !state.config.syncAlways ? { ...state.config, syncAlways: true } : state.config, profile };
     try {
-      outcome = apply(ctx, draft, event, timers);
+      outcome = apply(ctx, draft, event, timers, fates);
       io.runDueBackground(true);
       completed = true;
       if (killAfter !== undefined) killed = true; // fewer operations than the kill point: killed at the end
@@ -133,7 +137,7 @@ export function step(state: ModelState, event: ModelEvent): StepResult {
       draft.proc = null;
     }
     draft.nowMs = io.nowMs;
-    writeback(draft.disk, draft.nowMs, state.config.writebackMs);
+    tick(draft.disk, fileSystem, draft.nowMs);
     collectGarbage(draft.disk);
   });
 
@@ -143,17 +147,11 @@ export function step(state: ModelState, event: ModelEvent): StepResult {
   return { state: next, ops: io.ops, log: io.log, logAfterOps: io.logAfterOps, timers, killed, completed, outcome };
 }
 
-/** A power-loss choice must name operations that are in flight now. */
-function validateKeep(state: ModelState, keep: PowerLossKeep): void {
-  const n = state.disk.inFlight.length;
-  if (keep.kind === 'prefix' && (!Number.isInteger(keep.count) || keep.count < 0 || keep.count > n)) {
-    throw new EventError(`power loss keeps a prefix of ${keep.count} but ${n} operations are in flight`);
-  }
-  if (keep.kind === 'subset') {
-    const ids = new Set(state.disk.inFlight.map((o) => o.id));
-    const bad = keep.opIds.find((id) => !ids.has(id));
-    if (bad !== undefined) throw new EventError(`power loss keeps operation #${bad}, which is not in flight`);
-  }
+/** A power-loss choice must name operations in flight now, and leave a state the file system allows. */
+function validateKeep(state: ModelState, keep: PowerLossKeep): ReadonlyMap<number, OpFate> {
+  const c = checkKeep(state.config.fileSystem, state.disk, keep);
+  if (c.error !== null || c.fates === null) throw new EventError(c.error ?? 'invalid power-loss choice');
+  return c.fates;
 }
 
 /** A background write inside an ack must be one the server could perform at that moment. */
@@ -192,7 +190,7 @@ function findConsumer(proc: Draft<Proc>, name: string) {
   return o;
 }
 
-function apply(ctx: Ctx, draft: Draft<ModelState>, event: ModelEvent, timers: TimerFiring[]): StepOutcome {
+function apply(ctx: Ctx, draft: Draft<ModelState>, event: ModelEvent, timers: TimerFiring[], fates: ReadonlyMap<number, OpFate> | null): StepOutcome {
   switch (event.type) {
     case 'start': {
       const store = newStoreProc();
@@ -206,6 +204,7 @@ function apply(ctx: Ctx, draft: Draft<ModelState>, event: ModelEvent, timers: Ti
         if (isNew) writeStartingState(ctx, o);
         else reconcileAtStart(ctx, proc.store, o);
       }
+      if (ctx.profile.advanceStreamToConsumerAtStart) advanceStreamToConsumers(ctx, proc.store, proc.consumers);
       checkForOrphanMsgs(ctx, proc.store, proc.consumers);
       return {};
     }
@@ -273,7 +272,7 @@ function apply(ctx: Ctx, draft: Draft<ModelState>, event: ModelEvent, timers: Ti
     case 'kill':
       return {};
     case 'powerLoss':
-      powerLoss(draft.disk, event.keep);
+      powerLoss(draft.disk, fates!);
       return {};
     case 'deleteFile':
     case 'copyFile':

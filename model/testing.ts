@@ -3,7 +3,7 @@
  * one-line formats of segments and file operations ("type path details (Go function)").
  */
 import { makeConfig, type StoreConfig } from './config.js';
-import { fileContent, listFiles } from './disk.js';
+import { fileContent, forcedView, listFiles } from './disk.js';
 import type { PerformedOp } from './io.js';
 import type { Segment } from './records.js';
 import { initialState, step, type ModelEvent, type StepResult } from './step.js';
@@ -27,14 +27,14 @@ export class Sim {
     return listFiles(this.state.disk.cache);
   }
   durableFiles() {
-    return listFiles(this.state.disk.durable);
+    return listFiles(forcedView(this.state.disk));
   }
   content(path: string) {
     return fileContent(this.state.disk.cache, path);
   }
   durableInodeOf(path: string) {
     const ino = this.state.disk.cache.entries[path];
-    return ino === undefined ? undefined : this.state.disk.durable.inodes[ino];
+    return ino === undefined ? undefined : forcedView(this.state.disk, false).inodes[ino];
   }
 }
 

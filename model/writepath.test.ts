@@ -106,7 +106,7 @@ describe('appending messages', () => {
 
 describe('fsync', () => {
   it('syncAlways: an fsync after every block write (messages and tombstones)', () => {
-    const s = new Sim({ retention: 'limits', blockSizeBytes: BIG, syncAlways: true, writebackMs: 1e9 });
+    const s = new Sim({ retention: 'limits', blockSizeBytes: BIG, syncAlways: true, fileSystem: 'posix' });
     s.do({ type: 'start' });
     expect(s.ops(FOO10)).toEqual(['write msgs/1.blk @0 msg#1 43B (storeRawMsg)', 'fsync msgs/1.blk (storeRawMsg)']);
     expect(s.ops(FOO10)).toEqual(['write msgs/1.blk @43 msg#2 43B (storeRawMsg)', 'fsync msgs/1.blk (storeRawMsg)']);
@@ -117,14 +117,14 @@ describe('fsync', () => {
   });
 
   it('syncAlways: o.dat is written with O_SYNC (data durable, entry not)', () => {
-    const s = new Sim({ retention: 'workqueue', blockSizeBytes: BIG, syncAlways: true, consumers: ['C'], writebackMs: 1e9 });
+    const s = new Sim({ retention: 'workqueue', blockSizeBytes: BIG, syncAlways: true, consumers: ['C'], fileSystem: 'posix' });
     expect(s.ops({ type: 'start' })).toEqual(['create msgs/1.blk (newMsgBlockForWrite)', 'create obs/C/o.dat (SetStarting)', 'write obs/C/o.dat @0 o.dat 8B osync (SetStarting)']);
     expect(s.durableInodeOf('obs/C/o.dat')?.map(seg)).toEqual(['o.dat']);
     expect(s.durableFiles()).toEqual([]);
   });
 
   it('syncAlways: the sync timer fsyncs nothing (no needSync, index.db skipped)', () => {
-    const s = new Sim({ retention: 'limits', blockSizeBytes: BIG, syncAlways: true, writebackMs: 1e9 });
+    const s = new Sim({ retention: 'limits', blockSizeBytes: BIG, syncAlways: true, fileSystem: 'posix' });
     s.do({ type: 'start' });
     s.do(FOO10);
     // At 120000: syncBlocks (nothing), then the index.db ticker writes index.db (dirty).
@@ -134,7 +134,7 @@ describe('fsync', () => {
   });
 
   it('without syncAlways nothing is fsynced until the sync timer, which fsyncs each block written since, then index.db', () => {
-    const s = new Sim({ retention: 'limits', blockSizeBytes: 100, writebackMs: 1e9 });
+    const s = new Sim({ retention: 'limits', blockSizeBytes: 100, fileSystem: 'posix' });
     s.do({ type: 'start' });
     s.do({ ...FOO10, count: 3 }); // 1.blk [1,2], 2.blk [3]
     s.do({ type: 'stop' }); // index.db written
@@ -166,7 +166,7 @@ describe('fsync', () => {
   });
 
   it('the sync timer re-arms every syncIntervalMs', () => {
-    const s = new Sim({ retention: 'limits', blockSizeBytes: BIG, syncIntervalMs: 10_000, writebackMs: 1e9 });
+    const s = new Sim({ retention: 'limits', blockSizeBytes: BIG, syncIntervalMs: 10_000, fileSystem: 'posix' });
     s.do({ type: 'start' });
     s.do(FOO10);
     const r = s.do({ type: 'advance', ms: 10_000 });
@@ -179,18 +179,42 @@ describe('fsync', () => {
 });
 
 describe('durability across a power loss', () => {
-  it('background writeback makes every op durable writebackMs (30000) after it was issued, at the end of a step', () => {
+  it('ext4: the block create is committed within 5 s (the file survives empty, #6881); its data is written back within 40 s', () => {
     const s = new Sim({ retention: 'limits', blockSizeBytes: BIG });
-    s.do({ type: 'start' });
-    s.do(FOO10); // t=0
-    s.do({ type: 'advance', ms: 29_999 });
+    s.do({ type: 'start' }); // t=0: create msgs/1.blk
+    s.do(FOO10); // t=0: the record, in the page cache
+    s.do({ type: 'advance', ms: 4_999 });
     expect(s.durableFiles()).toEqual([]);
-    s.do({ type: 'advance', ms: 1 });
+    s.do({ type: 'advance', ms: 1 }); // commit=5: the create is in a committed transaction
+    expect(s.durableFiles()).toEqual([{ path: 'msgs/1.blk', bytes: 0 }]);
+    s.do({ type: 'advance', ms: 34_999 });
+    expect(s.durableFiles()).toEqual([{ path: 'msgs/1.blk', bytes: 0 }]);
+    s.do({ type: 'advance', ms: 1 }); // 30 s expiry + 5 s flusher + 5 s commit of the size
     expect(s.durableFiles()).toEqual([{ path: 'msgs/1.blk', bytes: 43 }]);
   });
 
-  it('sync always: a new block data is fsynced but its directory entry is not; a power loss before writeback loses the block', () => {
+  it('xfs: the log is forced every 30 s, data within 65 s', () => {
+    const s = new Sim({ retention: 'limits', blockSizeBytes: BIG, fileSystem: 'xfs' });
+    s.do({ type: 'start' });
+    s.do(FOO10);
+    s.do({ type: 'advance', ms: 29_999 });
+    expect(s.durableFiles()).toEqual([]);
+    s.do({ type: 'advance', ms: 1 });
+    expect(s.durableFiles()).toEqual([{ path: 'msgs/1.blk', bytes: 0 }]);
+    s.do({ type: 'advance', ms: 35_000 });
+    expect(s.durableFiles()).toEqual([{ path: 'msgs/1.blk', bytes: 43 }]);
+  });
+
+  it('ext4, sync always: fsync of the new block commits the journal, so its create survives with its data', () => {
     const s = new Sim({ retention: 'limits', blockSizeBytes: BIG, syncAlways: true });
+    s.do({ type: 'start' });
+    s.do({ ...FOO10, count: 2 });
+    s.do({ type: 'powerLoss', keep: { kind: 'synced' } });
+    expect(s.files()).toEqual([{ path: 'msgs/1.blk', bytes: 86 }]);
+  });
+
+  it('posix, sync always: a new block data is fsynced but its directory entry is not; a power loss keeping nothing loses the block', () => {
+    const s = new Sim({ retention: 'limits', blockSizeBytes: BIG, syncAlways: true, fileSystem: 'posix' });
     s.do({ type: 'start' });
     s.do({ ...FOO10, count: 2 });
     s.do({ type: 'advance', ms: 1000 });
@@ -201,13 +225,21 @@ describe('durability across a power loss', () => {
     expect(observe(s.state).stream).toMatchObject({ msgs: 0, firstSeq: 0, lastSeq: 0 });
   });
 
+  it('lazyfs: the create is durable at once, the data only by fsync: a power loss leaves the block empty', () => {
+    const s = new Sim({ retention: 'limits', blockSizeBytes: BIG, fileSystem: 'lazyfs' });
+    s.do({ type: 'start' });
+    s.do({ ...FOO10, count: 2 });
+    s.do({ type: 'powerLoss', keep: { kind: 'synced' } });
+    expect(s.files()).toEqual([{ path: 'msgs/1.blk', bytes: 0 }]);
+  });
+
   it('without sync always the block data survives a power loss only through the sync timer or writeback', () => {
-    const s = new Sim({ retention: 'limits', blockSizeBytes: BIG, writebackMs: 1e9 });
+    const s = new Sim({ retention: 'limits', blockSizeBytes: BIG, fileSystem: 'posix' });
     s.do({ type: 'start' });
     s.do({ ...FOO10, count: 2 });
     s.do({ type: 'advance', ms: 120_000 }); // fsync of 1.blk, index.db written (not fsynced)
     // 'all' keeps everything in flight: both blocks' entries and index.db.
-    const kept = new Sim({ retention: 'limits', blockSizeBytes: BIG, writebackMs: 1e9 });
+    const kept = new Sim({ retention: 'limits', blockSizeBytes: BIG, fileSystem: 'posix' });
     kept.state = s.state;
     kept.do({ type: 'powerLoss', keep: { kind: 'all' } });
     expect(kept.files()).toEqual(s.files());
@@ -229,7 +261,7 @@ describe('index.db', () => {
   });
 
   it('the ticker at 120000 ms writes index.db only when dirty', () => {
-    const s = new Sim({ retention: 'limits', blockSizeBytes: BIG, writebackMs: 1e9 });
+    const s = new Sim({ retention: 'limits', blockSizeBytes: BIG, fileSystem: 'posix' });
     s.do({ type: 'start' }); // a rebuilt start is dirty (fs.dirty++ after recoverMsgs)
     const first = s.do({ type: 'advance', ms: 120_000 });
     // syncBlocks runs first (index.db does not exist yet: nothing to fsync), then the ticker.
@@ -252,7 +284,7 @@ describe('index.db', () => {
   });
 
   it('a clean restart from index.db is not dirty: the ticker writes nothing', () => {
-    const s = new Sim({ retention: 'limits', blockSizeBytes: BIG, writebackMs: 1e9 });
+    const s = new Sim({ retention: 'limits', blockSizeBytes: BIG, fileSystem: 'posix' });
     s.do({ type: 'start' });
     s.do(FOO10);
     s.do({ type: 'stop' });

@@ -4,26 +4,33 @@
  *
  * Crash models (each choice is recorded in the trace as events, so a trace replays):
  * - `kill`: a process crash. It may fall between any two file operations of any operation
- *   (an event with `killAfterFileOps = k`, k from 0 to the operation's count); what the OS
- *   holds survives.
- * - `power-loss:synced|ordered|reordered`: the process stops at such a point, then the
- *   machine loses power. What survives is what was durable (fsync, or issued at least
- *   `writebackMs` before), plus, of the operations still in flight:
- *   - `synced`: none;
- *   - `ordered`: any prefix in issue order;
- *   - `reordered`: any subset of the newest `reorderWindow` in-flight operations (older ones
- *     are taken as written back), as in ALICE's abstract persistence model; fsync barriers
- *     hold because whatever an fsync covered is already durable, not in flight.
+ *   (an event with `killAfterFileOps = k`, k from 0 to the operation's count); the page cache
+ *   survives whole.
+ * - `power-loss:<fs>` (`ext4`, `xfs`, `lazyfs`, `posix`): the process stops at such a point,
+ *   then the machine loses power, on that file system (model/filesystems.ts). What survives
+ *   is what the profile forced, plus each choice of the in-flight operations the profile
+ *   allows (model/powerloss.ts), one search branch per choice that leaves a different disk.
+ *   `posix` is bounded by `reorderWindow`.
+ * The old names `power-loss:synced`, `ordered` and `reordered` are gone: `synced` and
+ * `ordered` were not file systems (a total-order prefix is ext3 data=journal), and
+ * `reordered` allowed states no file system produces while missing some that ext4 does.
  */
-import { makeConfig, type StoreConfig } from '../model/config.js';
-import type { PowerLossKeep } from '../model/disk.js';
+import { makeConfig, type Retention, type StoreConfig } from '../model/config.js';
+import { nextForcedMs, type Disk, type PowerLossKeep } from '../model/disk.js';
+import { DEFAULT_FILE_SYSTEM, FILE_SYSTEM_NAMES, getFileSystem, type FileSystemName } from '../model/filesystems.js';
+import { powerLossChoices as fileSystemChoices } from '../model/powerloss.js';
 import { getProfile } from '../model/profile.js';
 import type { ModelState } from '../model/state.js';
 import { indexDbTickIsNext, type ModelEvent } from '../model/step.js';
 import type { Ghost } from './ghost.js';
 
-export const CRASH_MODELS = ['kill', 'power-loss:synced', 'power-loss:ordered', 'power-loss:reordered'] as const;
-export type CrashModel = (typeof CRASH_MODELS)[number];
+export const CRASH_MODELS = ['kill', ...FILE_SYSTEM_NAMES.map((fs) => `power-loss:${fs}` as const)] as const;
+export type CrashModel = 'kill' | `power-loss:${FileSystemName}`;
+
+/** The file system a crash model runs on (`kill` keeps the page cache whatever it is: the default). */
+export function crashFileSystem(model: CrashModel): FileSystemName {
+  return model === 'kill' ? DEFAULT_FILE_SYSTEM : (model.slice('power-loss:'.length) as FileSystemName);
+}
 
 export interface ExploreBounds {
   /** Most actions in one run (a crash under power loss is one action of two events). */
@@ -34,12 +41,17 @@ export interface ExploreBounds {
   readonly maxCrashes: number;
   readonly consumers: number;
   readonly blockSizeBytes: number;
-  /** `reordered`: how many of the newest in-flight operations a power loss may permute. */
+  /** `power-loss:posix`: how many of the newest in-flight operations a power loss may keep in any combination. */
   readonly reorderWindow: number;
+  /** The explored stream's retention (workqueue by default). */
+  readonly retention?: Retention;
+  /** `jetstream { sync: always }` for the explored stream. */
+  readonly syncAlways?: boolean;
 }
 
 /** Limits of the command-line flags. */
-export const BOUND_LIMITS: Readonly<Record<keyof ExploreBounds, { min: number; max: number }>> = {
+export type NumericBound = Exclude<keyof ExploreBounds, 'retention' | 'syncAlways'>;
+export const BOUND_LIMITS: Readonly<Record<NumericBound, { min: number; max: number }>> = {
   depth: { min: 1, max: 64 },
   maxMsgs: { min: 0, max: 64 },
   maxCrashes: { min: 0, max: 8 },
@@ -55,9 +67,27 @@ export function consumerNames(n: number): string[] {
   return n === 1 ? ['C'] : Array.from({ length: n }, (_, i) => `C${i + 1}`);
 }
 
-/** The explored stream: a WorkQueue stream, explicit-ack durable consumers, small blocks. */
-export function exploredConfig(bounds: ExploreBounds): StoreConfig {
-  return makeConfig({ retention: 'workqueue', blockSizeBytes: bounds.blockSizeBytes, consumers: consumerNames(bounds.consumers) });
+/** The explored stream: a WorkQueue stream (or `retention`), explicit-ack durable consumers, small blocks, on the crash model's file system. */
+export function exploredConfig(bounds: ExploreBounds, crash: CrashModel = 'kill'): StoreConfig {
+  return makeConfig({
+    retention: bounds.retention ?? 'workqueue',
+    syncAlways: bounds.syncAlways ?? false,
+    blockSizeBytes: bounds.blockSizeBytes,
+    consumers: consumerNames(bounds.consumers),
+    fileSystem: crashFileSystem(crash),
+  });
+}
+
+/**
+ * Why the explored stream cannot exist, in the server's words, or null. A WorkQueue stream
+ * refuses a second unfiltered consumer (consumer.go, `NewJSConsumerWQMultipleUnfilteredError`,
+ * error 10099); the explored consumers are unfiltered.
+ */
+export function exploredStreamError(bounds: ExploreBounds): string | null {
+  if ((bounds.retention ?? 'workqueue') === 'workqueue' && bounds.consumers > 1) {
+    return `${bounds.consumers} consumers on a workqueue stream: the server refuses the second with "multiple non-filtered consumers not allowed on workqueue stream" (error 10099); use --retention interest or limits, or --consumers 1`;
+  }
+  return null;
 }
 
 /** The next timer deadline of a running process, or null. */
@@ -69,6 +99,22 @@ export function nextTimerMs(state: ModelState): number | null {
   if (p.store.timers.ageCheckAtMs !== null) next = Math.min(next, p.store.timers.ageCheckAtMs);
   for (const o of p.consumers) if (o.checkPendingAtMs !== null) next = Math.min(next, o.checkPendingAtMs);
   return next;
+}
+
+/**
+ * The time windows of the file system: the next instant at which a journal commit or a data
+ * writeback forces an in-flight operation, when it comes before the next server timer.
+ * Without these, the search would only ever see the disk at timer deadlines.
+ */
+export function fileSystemDeadlines(state: ModelState): number[] {
+  const next = nextForcedMs(state.disk, getFileSystem(state.config.fileSystem));
+  const timer = nextTimerMs(state);
+  const out: number[] = [];
+  for (const t of [next.commitMs, next.writebackMs]) {
+    if (t === null || t <= state.nowMs || (timer !== null && t >= timer) || out.includes(t)) continue;
+    out.push(t);
+  }
+  return out.sort((a, b) => a - b);
 }
 
 /**
@@ -126,8 +172,8 @@ function interleavings(state: ModelState, consumer: string, seq: number): ModelE
   return out;
 }
 
-/** The operations enabled in a state, in a fixed order, without crashes. */
-export function enabledActions(state: ModelState, ghost: Ghost, bounds: ExploreBounds): ModelEvent[] {
+/** The operations enabled in a state, in a fixed order, without crashes. Under power loss the clock may also stop at the file system's deadlines. */
+export function enabledActions(state: ModelState, ghost: Ghost, bounds: ExploreBounds, crash: CrashModel = 'kill'): ModelEvent[] {
   if (!state.proc) return startChoices(state);
   const out: ModelEvent[] = [];
   if (ghost.stores < bounds.maxMsgs) out.push({ type: 'store', subject: EXPLORED_SUBJECT, payloadBytes: EXPLORED_PAYLOAD_BYTES });
@@ -138,32 +184,17 @@ export function enabledActions(state: ModelState, ghost: Ghost, bounds: ExploreB
       out.push(...interleavings(state, o.name, seq));
     }
   }
+  if (crash !== 'kill') for (const t of fileSystemDeadlines(state)) out.push({ type: 'advance', ms: t - state.nowMs });
   const next = nextTimerMs(state);
   if (next !== null) out.push({ type: 'advance', ms: next - state.nowMs });
   out.push({ type: 'stop' });
   return out;
 }
 
-/** The power-loss choices a crash model allows for these in-flight operation ids (issue order). */
-export function powerLossChoices(model: CrashModel, inFlightIds: readonly number[], reorderWindow: number): PowerLossKeep[] {
-  switch (model) {
-    case 'kill':
-      return [];
-    case 'power-loss:synced':
-      return [{ kind: 'synced' }];
-    case 'power-loss:ordered':
-      return Array.from({ length: inFlightIds.length + 1 }, (_, count) => ({ kind: 'prefix', count }));
-    case 'power-loss:reordered': {
-      const w = Math.min(reorderWindow, inFlightIds.length);
-      const older = inFlightIds.slice(0, inFlightIds.length - w);
-      const window = inFlightIds.slice(inFlightIds.length - w);
-      const out: PowerLossKeep[] = [];
-      for (let mask = 0; mask < 1 << w; mask++) {
-        out.push({ kind: 'subset', opIds: [...older, ...window.filter((_, i) => (mask >> i) & 1)] });
-      }
-      return out;
-    }
-  }
+/** The power-loss choices a crash model explores on this disk (none under `kill`). */
+export function powerLossChoices(model: CrashModel, disk: Disk, reorderWindow: number): PowerLossKeep[] {
+  if (model === 'kill') return [];
+  return fileSystemChoices(crashFileSystem(model), disk, reorderWindow);
 }
 
 export function isCrashModel(s: string): s is CrashModel {

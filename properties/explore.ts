@@ -5,7 +5,10 @@
  * and the tests use this; it does no I/O and reads no clock (the caller times it).
  */
 import { makeTrace, recordRun, type TraceFile } from '../traces/trace.js';
-import { exploredConfig, type CrashModel, type ExploreBounds } from './alphabet.js';
+import { crashFileSystem, exploredConfig, type CrashModel, type ExploreBounds } from './alphabet.js';
+import { CAUSES, classifyRun, type Cause } from './causes.js';
+
+const CAUSE_ORDER = (c: Cause) => CAUSES.indexOf(c);
 import { sortedCoverage, type Coverage } from './coverage.js';
 import { exploreExhaustive, type Counterexample } from './exhaustive.js';
 import type { PropertyId } from './invariants.js';
@@ -15,9 +18,9 @@ import type { SearchContext } from './runner.js';
 export type Mode = 'random' | 'exhaustive';
 export type Verdict = 'violated' | 'holds' | 'vacuous';
 
-export const DEFAULT_EXHAUSTIVE_BOUNDS: ExploreBounds = { depth: 9, maxMsgs: 2, maxCrashes: 1, consumers: 1, blockSizeBytes: 128, reorderWindow: 4 };
+export const DEFAULT_EXHAUSTIVE_BOUNDS: ExploreBounds = { depth: 9, maxMsgs: 2, maxCrashes: 1, consumers: 1, blockSizeBytes: 128, reorderWindow: 4, retention: 'workqueue', syncAlways: false };
 /** Random runs are longer and may crash more often: they sample, they do not enumerate. */
-export const DEFAULT_RANDOM_BOUNDS: ExploreBounds = { depth: 24, maxMsgs: 6, maxCrashes: 4, consumers: 1, blockSizeBytes: 128, reorderWindow: 4 };
+export const DEFAULT_RANDOM_BOUNDS: ExploreBounds = { depth: 24, maxMsgs: 6, maxCrashes: 4, consumers: 1, blockSizeBytes: 128, reorderWindow: 4, retention: 'workqueue', syncAlways: false };
 export const DEFAULT_RANDOM_RUNS = 3000;
 export const DEFAULT_SEED = 1;
 
@@ -33,6 +36,8 @@ export interface ExploreRequest {
   readonly path?: string;
   /** Exhaustive mode: stop once every selected property is violated. */
   readonly stopEarly: boolean;
+  /** Exhaustive mode: classify every violation, keeping the shortest counterexample of each cause. */
+  readonly byCause?: boolean;
   readonly onProgress?: (text: string) => void;
 }
 
@@ -41,26 +46,30 @@ export interface PropertyResult {
   readonly verdict: Verdict;
   /** How often the property's precondition was reached. */
   readonly reached: number;
-  readonly counterexample: (Counterexample & { readonly trace: TraceFile; readonly seed: number | null; readonly path: string | null }) | null;
+  readonly counterexample: (Counterexample & { readonly cause: Cause; readonly trace: TraceFile; readonly seed: number | null; readonly path: string | null }) | null;
+  /** With `byCause`: the shortest counterexample of each cause found, shortest first. */
+  readonly causes: readonly (Counterexample & { readonly cause: Cause; readonly trace: TraceFile })[];
 }
 
 export interface ExploreResult {
   readonly request: ExploreRequest;
   readonly results: readonly PropertyResult[];
-  readonly stats: { readonly statesGenerated: number; readonly distinctStates: number | null; readonly depth: number; readonly runs: number | null };
+  readonly stats: { readonly statesGenerated: number; readonly distinctStates: number | null; readonly depth: number; readonly runs: number | null; readonly complete: boolean };
+  /** The file system the crash model ran on. */
+  readonly fileSystem: string;
   readonly coverage: Coverage;
 }
 
 /** A replayable trace of a counterexample, with the step that broke the property. */
 export function counterexampleTrace(req: Pick<ExploreRequest, 'profile' | 'crash' | 'mode' | 'bounds'>, ce: Counterexample, seed: number | null, path: string | null): TraceFile {
-  const config = exploredConfig(req.bounds);
+  const config = exploredConfig(req.bounds, req.crash);
   const { steps } = recordRun(config, req.profile, ce.events);
   return makeTrace({
     config,
     profile: req.profile,
     origin: { kind: 'explore', mode: req.mode, crash: req.crash, seed, ...(path ? { path } : {}) },
-    title: `${ce.property} violated at ${req.profile} under ${req.crash} (${req.mode} search)`,
-    violation: { property: ce.property, message: ce.message, step: ce.failedAt },
+    title: `${ce.property} violated at ${req.profile} under ${req.crash} (${req.mode} search)${ce.cause ? `, cause ${ce.cause}` : ''}`,
+    violation: { property: ce.property, message: ce.message, step: ce.failedAt, ...(ce.cause ? { cause: ce.cause } : {}) },
     steps,
   });
 }
@@ -68,18 +77,21 @@ export function counterexampleTrace(req: Pick<ExploreRequest, 'profile' | 'crash
 export function explore(req: ExploreRequest): ExploreResult {
   const ctx: SearchContext = { profile: req.profile, crash: req.crash, bounds: req.bounds, properties: req.properties, coverage: {}, reached: {} };
   const found: Partial<Record<PropertyId, { ce: Counterexample; seed: number | null; path: string | null }>> = {};
+  const byCause: Partial<Record<PropertyId, Partial<Record<Cause, Counterexample>>>> = {};
   let stats: ExploreResult['stats'];
 
   if (req.mode === 'exhaustive') {
     const r = exploreExhaustive(ctx, {
       stopWhenAllViolated: req.stopEarly,
+      byCause: req.byCause ?? false,
       onLevel: (depth, frontier, distinct) => req.onProgress?.(`depth ${depth}/${req.bounds.depth}: ${distinct} distinct states, ${frontier} to expand`),
     });
     for (const id of req.properties) {
       const ce = r.counterexamples[id];
       if (ce) found[id] = { ce, seed: null, path: null };
+      if (r.byCause[id]) byCause[id] = r.byCause[id];
     }
-    stats = { statesGenerated: r.statesGenerated, distinctStates: r.distinctStates, depth: r.depthReached, runs: null };
+    stats = { statesGenerated: r.statesGenerated, distinctStates: r.distinctStates, depth: r.depthReached, runs: null, complete: r.complete };
   } else {
     const r = exploreRandom(ctx, {
       seed: req.seed,
@@ -88,15 +100,22 @@ export function explore(req: ExploreRequest): ExploreResult {
       onProgress: (done) => req.onProgress?.(`run ${done}/${req.runs}`),
     });
     if (r.counterexample) found[r.counterexample.property] = { ce: r.counterexample, seed: req.seed, path: r.counterexample.path };
-    stats = { statesGenerated: r.statesGenerated, distinctStates: null, depth: r.depthReached, runs: r.runs };
+    stats = { statesGenerated: r.statesGenerated, distinctStates: null, depth: r.depthReached, runs: r.runs, complete: false };
   }
 
+  const config = exploredConfig(req.bounds, req.crash);
   const results = req.properties.map((id): PropertyResult => {
     const f = found[id];
     const reached = ctx.reached[id] ?? 0;
-    if (f) return { property: id, verdict: 'violated', reached, counterexample: { ...f.ce, trace: counterexampleTrace(req, f.ce, f.seed, f.path), seed: f.seed, path: f.path } };
-    return { property: id, verdict: reached === 0 ? 'vacuous' : 'holds', reached, counterexample: null };
+    const causes = Object.values(byCause[id] ?? {})
+      .map((ce) => ({ ...ce, cause: ce.cause!, trace: counterexampleTrace(req, ce, null, null) }))
+      .sort((a, b) => a.events.length - b.events.length || CAUSE_ORDER(a.cause) - CAUSE_ORDER(b.cause));
+    if (f) {
+      const ce = { ...f.ce, cause: f.ce.cause ?? classifyRun(config, req.profile, f.ce.events, f.ce.failedAt) };
+      return { property: id, verdict: 'violated', reached, counterexample: { ...ce, trace: counterexampleTrace(req, ce, f.seed, f.path), seed: f.seed, path: f.path }, causes };
+    }
+    return { property: id, verdict: reached === 0 ? 'vacuous' : 'holds', reached, counterexample: null, causes };
   });
-  return { request: req, results, stats, coverage: sortedCoverage(ctx.coverage) };
+  return { request: req, results, stats, fileSystem: crashFileSystem(req.crash), coverage: sortedCoverage(ctx.coverage) };
 }
 

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { Disk, FsView } from '../model/disk.js';
 import type { ModelState } from '../model/state.js';
-import type { Claim, Ghost } from './ghost.js';
+import { canonicalClaim, type Claim, type Ghost } from './ghost.js';
 
 /** JSON with object keys sorted, recursively. */
 export function canonicalJson(value: unknown): string {
@@ -33,7 +33,7 @@ function canonicalDisk(disk: Disk): unknown {
   const durableEntries = viewEntries(disk.durable);
   const inFlight = disk.inFlight.map((o) => {
     const op = o.op as Record<string, unknown>;
-    return { atMs: o.atMs, op: { ...op, ...('inode' in op ? { inode: id(op.inode as number) } : {}) } };
+    return { atMs: o.atMs, journal: o.journal, extends: o.extends, forced: o.forced, op: { ...op, ...('inode' in op ? { inode: id(op.inode as number) } : {}) } };
   });
   const viewInodes = (v: FsView) =>
     Object.keys(v.inodes)
@@ -46,7 +46,7 @@ function canonicalDisk(disk: Disk): unknown {
 }
 
 function canonicalClaims(claims: readonly Claim[], disk: Disk): unknown {
-  return claims.map((c) => [c.seq, disk.inFlight.filter((o) => o.id <= c.lastOpId).length]);
+  return claims.map((c) => canonicalClaim(c, disk));
 }
 
 export function fingerprint(state: ModelState, ghost: Ghost, crashes: number): string {
@@ -61,6 +61,7 @@ export function fingerprint(state: ModelState, ghost: Ghost, crashes: number): s
       assigned: canonicalClaims(ghost.assigned, state.disk),
       unacked: canonicalClaims(ghost.unacked, state.disk),
       acked: canonicalClaims(ghost.acked, state.disk),
+      current: ghost.current,
       restartAfterAck: ghost.restartAfterAck,
       beforeStop: ghost.beforeStop,
       delivered: ghost.delivered,

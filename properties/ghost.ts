@@ -1,36 +1,47 @@
 /**
  * The ghost: what a client of the server has been told, kept beside the model state along a
  * run, so properties can compare what the server recovered with what it had promised.
- * It is updated only from what each step returned (its event, outcome, operations), never
- * by reading the model's internals, and it is part of a state's fingerprint.
+ * It is updated only from what each step returned (its event, outcome, operations) and the
+ * disk's list of in-flight operations, never by reading the store's internals, and it is
+ * part of a state's fingerprint.
  *
- * Claims are conservative under power loss: a promise tied to a file operation (a message's
- * record, an ack's removal) is dropped when the power loss lost that operation or anything
- * issued before it, because then the loss is the persistence model's, by design.
+ * Each stored message gets the ghost's own identity (`msgId`, 1, 2, ... in store order), so
+ * a new message that reuses a sequence after a reset is a different message.
+ *
+ * Claims under power loss depend on exactly what they need: a message's claim on its record
+ * write, the earlier writes and truncates of the same block file (recovery truncates a block
+ * at its first bad record), and the block file's create (its directory entry), as far as these
+ * are still in flight and not forced. A power loss that keeps each of them whole keeps the
+ * claim; one that drops any of them drops the claim, because then the loss is the file
+ * system's, by design of the sync policy. Nothing else (another file's lost rewrite) matters.
  */
-import type { Disk, PowerLossKeep } from '../model/disk.js';
-import { selectKept } from '../model/disk.js';
+import type { Disk, FileOp, OpFate, PowerLossKeep } from '../model/disk.js';
+import { fatesOf, opInode } from '../model/disk.js';
 import type { StreamObservation } from '../model/observe.js';
 import type { ModelEvent, StepResult } from '../model/step.js';
 
-/** A promise that holds only if the file operations up to `lastOpId` survived. */
+/** A promise about a message that holds only if the file operations `deps` survived. */
 export interface Claim {
   readonly seq: number;
-  /** Id of the last file operation the promise depends on (0: none). */
-  readonly lastOpId: number;
+  /** The ghost's identity of the message. */
+  readonly msgId: number;
+  /** Ids of the in-flight file operations the promise needs (empty: none, it is durable). */
+  readonly deps: readonly number[];
 }
 
 export interface Ghost {
   /** Completed starts. */
   readonly starts: number;
-  /** Completed stores (the explorer's `maxMsgs` bound counts these). */
+  /** Completed stores (the explorer's `maxMsgs` bound counts these; also the last msgId given). */
   readonly stores: number;
-  /** Sequences handed to stored messages, with the record write they depend on. */
+  /** Sequences handed to stored messages, with the operations they depend on. */
   readonly assigned: readonly Claim[];
   /** Stored messages not acked: they must survive a restart. */
   readonly unacked: readonly Claim[];
-  /** Messages whose ack was processed and whose removal completed. */
+  /** Messages whose ack was processed and whose removal completed; deps are the removal's. */
   readonly acked: readonly Claim[];
+  /** For each sequence, the identity of the last message stored under it. */
+  readonly current: readonly { readonly seq: number; readonly msgId: number }[];
   /** Whether an ack was processed and then a restart completed (precondition of no-acked-redelivery). */
   readonly restartAfterAck: boolean;
   /** The stream as it was just before a clean stop; null unless the last event was that stop. */
@@ -42,16 +53,47 @@ export interface Ghost {
   readonly delivered: readonly (readonly [string, number])[];
 }
 
-export const EMPTY_GHOST: Ghost = { starts: 0, stores: 0, assigned: [], unacked: [], acked: [], restartAfterAck: false, beforeStop: null, delivered: [] };
+export const EMPTY_GHOST: Ghost = { starts: 0, stores: 0, assigned: [], unacked: [], acked: [], current: [], restartAfterAck: false, beforeStop: null, delivered: [] };
 
-function lastOpId(r: StepResult): number {
-  return r.ops.length === 0 ? 0 : r.ops[r.ops.length - 1]!.id;
+/**
+ * The in-flight (not forced) operations a write depends on: itself, and every earlier
+ * in-flight create, write, truncate or rename of the same file.
+ */
+export function writeDeps(disk: Disk, opId: number): number[] {
+  const w = disk.inFlight.find((o) => o.id === opId);
+  if (!w || w.forced) return [];
+  const inode = opInode(w.op as FileOp);
+  return disk.inFlight
+    .filter((o) => !o.forced && o.id <= opId && opInode(o.op as FileOp) === inode && o.op.type !== 'unlink' && o.op.type !== 'fsync')
+    .map((o) => o.id);
 }
 
-/** The ids of the in-flight operations a power loss drops. */
-export function lostOpIds(disk: Disk, keep: PowerLossKeep): Set<number> {
-  const kept = selectKept(disk.inFlight, keep);
-  return new Set(disk.inFlight.filter((o) => !kept.has(o.id)).map((o) => o.id));
+/** The operations a whole step's effect depends on: each of its in-flight operations with their own deps. */
+function stepDeps(disk: Disk, r: StepResult): number[] {
+  const ids = new Set<number>();
+  for (const p of r.ops) for (const id of writeDeps(disk, p.id)) ids.add(id);
+  return [...ids].sort((a, b) => a - b);
+}
+
+/** The identity of the message stored under `seq` now, if the ghost knows one. */
+export function msgIdAt(g: Ghost, seq: number): number | undefined {
+  return g.current.find((c) => c.seq === seq)?.msgId;
+}
+
+/** Drop from each claim the deps that are no longer in flight or are forced (they cannot be lost any more). */
+function prune(claims: readonly Claim[], live: ReadonlySet<number>): readonly Claim[] {
+  let changed = false;
+  const out = claims.map((c) => {
+    if (c.deps.every((d) => live.has(d))) return c;
+    changed = true;
+    return { ...c, deps: c.deps.filter((d) => live.has(d)) };
+  });
+  return changed ? out : claims;
+}
+
+/** Whether a power loss with these fates keeps every dependency of a claim whole. */
+function keeps(fates: ReadonlyMap<number, OpFate>, c: Claim): boolean {
+  return c.deps.every((d) => (fates.get(d) ?? { kind: 'keep' }).kind === 'keep');
 }
 
 /**
@@ -59,9 +101,10 @@ export function lostOpIds(disk: Disk, keep: PowerLossKeep): Set<number> {
  * is judged against its in-flight operations); `streamBefore` is the stream before it.
  */
 export function nextGhost(g: Ghost, event: ModelEvent, r: StepResult, diskBefore: Disk, streamBefore: StreamObservation | null): Ghost {
-  let { starts, stores, assigned, unacked, acked, restartAfterAck, delivered } = g;
+  let { starts, stores, assigned, unacked, acked, current, restartAfterAck, delivered } = g;
   let beforeStop: StreamObservation | null = null;
   const killedMidStep = 'killAfterFileOps' in event && event.killAfterFileOps !== undefined;
+  const disk = r.state.disk;
 
   switch (event.type) {
     case 'start':
@@ -73,18 +116,23 @@ export function nextGhost(g: Ghost, event: ModelEvent, r: StepResult, diskBefore
     case 'store': {
       // The client is told the sequence only when StoreMsg returns: a cut store promises nothing.
       if (!r.completed) break;
-      const writes = r.ops.filter((o) => o.op.type === 'write' && o.op.segment.kind === 'msg');
-      const done = writes.map((o) => ({ seq: (o.op as { segment: { seq: number } }).segment.seq, lastOpId: o.id }));
-      stores += done.length;
+      const done: Claim[] = [];
+      for (const o of r.ops) {
+        if (o.op.type !== 'write' || o.op.segment.kind !== 'msg') continue;
+        stores += 1;
+        done.push({ seq: o.op.segment.seq, msgId: stores, deps: writeDeps(disk, o.id) });
+      }
       assigned = [...assigned, ...done];
       unacked = [...unacked, ...done];
+      current = [...current.filter((c) => !done.some((d) => d.seq === c.seq)), ...done.map((d) => ({ seq: d.seq, msgId: d.msgId }))].sort((a, b) => a.seq - b.seq);
       break;
     }
     case 'ack': {
       const seq = event.streamSeq;
+      const msgId = msgIdAt(g, seq);
       unacked = unacked.filter((c) => c.seq !== seq);
       // A cut ack promises nothing: its removal may or may not have happened.
-      if (r.completed && r.ops.length > 0) acked = [...acked.filter((c) => c.seq !== seq), { seq, lastOpId: lastOpId(r) }];
+      if (r.completed && r.ops.length > 0 && msgId !== undefined) acked = [...acked.filter((c) => c.msgId !== msgId), { seq, msgId, deps: stepDeps(disk, r) }];
       break;
     }
     case 'stop':
@@ -100,16 +148,23 @@ export function nextGhost(g: Ghost, event: ModelEvent, r: StepResult, diskBefore
       break;
     }
     case 'powerLoss': {
-      const lost = lostOpIds(diskBefore, event.keep);
-      const minLost = lost.size === 0 ? Infinity : Math.min(...lost);
-      const survives = (c: Claim) => c.lastOpId < minLost;
-      assigned = assigned.filter(survives);
-      unacked = unacked.filter(survives);
-      acked = acked.filter(survives);
+      const fates = fatesOf(diskBefore, event.keep as PowerLossKeep);
+      if (typeof fates === 'string') throw new Error(`ghost: ${fates}`);
+      const survives = (c: Claim) => keeps(fates, c);
+      assigned = assigned.filter(survives).map((c) => ({ ...c, deps: [] }));
+      unacked = unacked.filter(survives).map((c) => ({ ...c, deps: [] }));
+      acked = acked.filter(survives).map((c) => ({ ...c, deps: [] }));
       break;
     }
     default:
       break;
   }
-  return { starts, stores, assigned, unacked, acked, restartAfterAck, beforeStop, delivered };
+  const live = new Set(disk.inFlight.filter((o) => !o.forced).map((o) => o.id));
+  return { starts, stores, assigned: prune(assigned, live), unacked: prune(unacked, live), acked: prune(acked, live), current, restartAfterAck, beforeStop, delivered };
+}
+
+/** A claim in canonical form for fingerprints: its sequence, identity, and the positions of its deps among the unforced in-flight operations. */
+export function canonicalClaim(c: Claim, disk: Disk): [number, number, number[]] {
+  const ids = disk.inFlight.filter((o) => !o.forced).map((o) => o.id);
+  return [c.seq, c.msgId, c.deps.map((d) => ids.indexOf(d))];
 }

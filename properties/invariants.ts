@@ -7,7 +7,7 @@
 import { observe, storedSeqs } from '../model/observe.js';
 import type { ModelState } from '../model/state.js';
 import { step, type ModelEvent, type StepResult } from '../model/step.js';
-import type { Ghost } from './ghost.js';
+import { msgIdAt, type Ghost } from './ghost.js';
 
 export const PROPERTY_IDS = [
   'stream-not-behind-consumer',
@@ -76,12 +76,13 @@ const noSequenceReuse: Property = {
 
 const noAckedRedelivery: Property = {
   id: 'no-acked-redelivery',
-  claim: 'a message whose ack was processed (and whose removal the crash kept) is never delivered again after a restart',
+  claim: 'a message whose ack was processed (and whose removal the crash kept) is never delivered again after a restart; judged by message identity, so a new message reusing an acked sequence is no-sequence-reuse\'s, not this',
   precondition: 'a delivery after a restart that followed a processed ack',
   applies: (t) => t.event.type === 'deliver' && t.ghostBefore.restartAfterAck && t.ghostBefore.acked.length > 0,
   check(t) {
     for (const d of t.result.outcome.deliveries ?? []) {
-      if (t.ghostBefore.acked.some((c) => c.seq === d.streamSeq)) return `stream sequence ${d.streamSeq} was acked and removed, yet it is delivered again after the restart`;
+      const id = msgIdAt(t.ghostBefore, d.streamSeq);
+      if (id !== undefined && t.ghostBefore.acked.some((c) => c.msgId === id)) return `message #${id} (stream sequence ${d.streamSeq}) was acked and removed, yet it is delivered again after the restart`;
     }
     return null;
   },

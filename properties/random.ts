@@ -26,7 +26,7 @@ export const choiceArbitrary: fc.Arbitrary<Choice> = fc.record({
 /** Turn a choice into an action at a node (deterministic), with the operation's full result. */
 export function chooseAction(ctx: SearchContext, node: SearchNode, choice: Choice): { action: Action; full: StepResult } {
   // A delivery with nothing to deliver changes nothing: leave it out so no choice is wasted.
-  const ops = enabledActions(node.state, node.ghost, ctx.bounds).filter((e) => e.type !== 'deliver' || (step(node.state, e).outcome.deliveries?.length ?? 0) > 0);
+  const ops = enabledActions(node.state, node.ghost, ctx.bounds, ctx.crash).filter((e) => e.type !== 'deliver' || (step(node.state, e).outcome.deliveries?.length ?? 0) > 0);
   const event = ops[choice.op % ops.length]!;
   const full = step(node.state, event);
   if (choice.crash === null || node.crashes >= ctx.bounds.maxCrashes) return { action: { events: [event], crash: false, firstResult: full }, full };
@@ -35,7 +35,7 @@ export function chooseAction(ctx: SearchContext, node: SearchNode, choice: Choic
   const killed = { ...event, killAfterFileOps: k } as ModelEvent;
   if (ctx.crash === 'kill') return { action: { events: [killed], crash: true }, full };
   const afterKill = step(node.state, killed);
-  const keeps = powerLossChoices(ctx.crash, afterKill.state.disk.inFlight.map((o) => o.id), ctx.bounds.reorderWindow);
+  const keeps = powerLossChoices(ctx.crash, afterKill.state.disk, ctx.bounds.reorderWindow);
   const keep = keeps[Math.floor(choice.crash / (opCount + 1)) % keeps.length]!;
   return { action: { events: [killed, { type: 'powerLoss', keep }], crash: true, firstResult: afterKill }, full };
 }

@@ -51,7 +51,7 @@ export interface SearchContext {
 }
 
 export function rootNode(ctx: SearchContext): SearchNode {
-  return { state: initialState(ctx.config ?? exploredConfig(ctx.bounds), ctx.profile), ghost: EMPTY_GHOST, crashes: 0 };
+  return { state: initialState(ctx.config ?? exploredConfig(ctx.bounds, ctx.crash), ctx.profile), ghost: EMPTY_GHOST, crashes: 0 };
 }
 
 /** Run an action from a node. `full` is the first event's result without its kill point (for coverage). */
@@ -83,7 +83,7 @@ export function runAction(ctx: SearchContext, node: SearchNode, action: Action, 
 export function successorActions(ctx: SearchContext, node: SearchNode): { action: Action; full: StepResult | null }[] {
   const out: { action: Action; full: StepResult | null }[] = [];
   const canCrash = node.crashes < ctx.bounds.maxCrashes;
-  for (const event of enabledActions(node.state, node.ghost, ctx.bounds)) {
+  for (const event of enabledActions(node.state, node.ghost, ctx.bounds, ctx.crash)) {
     const full = step(node.state, event);
     out.push({ action: { events: [event], crash: false, firstResult: full }, full });
     if (!canCrash) continue;
@@ -94,14 +94,14 @@ export function successorActions(ctx: SearchContext, node: SearchNode): { action
         continue;
       }
       const afterKill = step(node.state, killed);
-      for (const keep of powerLossChoices(ctx.crash, afterKill.state.disk.inFlight.map((o) => o.id), ctx.bounds.reorderWindow)) {
+      for (const keep of powerLossChoices(ctx.crash, afterKill.state.disk, ctx.bounds.reorderWindow)) {
         out.push({ action: { events: [killed, { type: 'powerLoss', keep }], crash: true, firstResult: afterKill }, full });
       }
     }
   }
   // A power loss while the server is down (after a stop or a kill).
   if (canCrash && !node.state.proc && ctx.crash !== 'kill' && node.ghost.starts > 0) {
-    for (const keep of powerLossChoices(ctx.crash, node.state.disk.inFlight.map((o) => o.id), ctx.bounds.reorderWindow)) {
+    for (const keep of powerLossChoices(ctx.crash, node.state.disk, ctx.bounds.reorderWindow)) {
       out.push({ action: { events: [{ type: 'powerLoss', keep }], crash: true }, full: null });
     }
   }

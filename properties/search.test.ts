@@ -96,8 +96,8 @@ describe('verdicts', () => {
     expect(r.reached).toBeGreaterThan(0);
   });
 
-  it('the seed bug also shows under power-loss:ordered (a prefix of in-flight operations survives)', () => {
-    const r = explore({ ...base, crash: 'power-loss:ordered', bounds: { ...DEFAULT_EXHAUSTIVE_BOUNDS, depth: 7 } }).results[0]!;
+  it('stream-not-behind-consumer also breaks under power-loss:ext4, through a power loss', () => {
+    const r = explore({ ...base, crash: 'power-loss:ext4', bounds: { ...DEFAULT_EXHAUSTIVE_BOUNDS, depth: 7 } }).results[0]!;
     expect(r.verdict).toBe('violated');
     expect(r.counterexample!.events.some((e) => e.type === 'powerLoss')).toBe(true);
   });

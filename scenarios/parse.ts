@@ -6,6 +6,7 @@
  * valid for whether the store is running or down at that point.
  */
 
+import { FILE_SYSTEM_NAMES } from '../model/filesystems.js';
 import { readFileSync } from 'node:fs';
 import {
   SCENARIO_FORMAT,
@@ -41,9 +42,10 @@ export const MAX_SYNC_INTERVAL_MS = 86_400_000;
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 const RETENTIONS: readonly Retention[] = ['limits', 'workqueue', 'interest'];
 const KEEPS = ['synced', 'all'] as const;
+type ScenarioKeep = Extract<ScenarioStep, { op: 'powerLoss' }>['keep'];
 const TOP_FIELDS = ['format', 'name', 'source', 'stream', 'consumers', 'steps'];
 const TOP_REQUIRED = ['format', 'name', 'source', 'stream', 'steps'];
-const STREAM_FIELDS = ['retention', 'blockSizeBytes', 'maxAgeMs', 'maxMsgsPerSubject', 'syncAlways', 'syncIntervalMs'];
+const STREAM_FIELDS = ['retention', 'blockSizeBytes', 'maxAgeMs', 'maxMsgsPerSubject', 'syncAlways', 'syncIntervalMs', 'fileSystem'];
 const STREAM_REQUIRED = ['retention', 'blockSizeBytes'];
 const SCENARIO_NAME = /^[A-Za-z0-9_.-]+$/;
 const CONSUMER_NAME = /^[A-Za-z0-9_-]+$/;
@@ -255,6 +257,7 @@ function parseStream(at: Where, value: unknown): ScenarioStream {
   if (has(o, 'syncIntervalMs')) {
     stream.syncIntervalMs = int(at, 'stream.syncIntervalMs', field(o, 'syncIntervalMs'), 1, MAX_SYNC_INTERVAL_MS);
   }
+  if (has(o, 'fileSystem')) stream.fileSystem = oneOf(at, 'stream.fileSystem', field(o, 'fileSystem'), FILE_SYSTEM_NAMES);
   return stream;
 }
 
@@ -363,9 +366,39 @@ class StepFields {
     return name;
   }
 
-  keep(): 'synced' | 'all' {
-    return oneOf(this.at, 'keep', field(this.o, 'keep'), KEEPS);
+  keep(): ScenarioKeep {
+    return parseKeep(this.at, field(this.o, 'keep'));
   }
+}
+
+/**
+ * A power loss's choice: "synced" (only what the file system forced), "all", { "prefix": N }
+ * (the first N in-flight operations not forced), or { "subset": [ids], "partial": [{ "opId",
+ * "pages" }] } (operation ids as the scenario's output numbers them). Whether the file system
+ * allows it is the model's check, at replay.
+ */
+function parseKeep(at: Where, value: unknown): ScenarioKeep {
+  if (typeof value === 'string') return oneOf(at, 'keep', value, KEEPS);
+  const hint = 'must be "synced", "all", { "prefix": N } or { "subset": [operation ids], "partial"?: [{ "opId": N, "pages": [N] }] }';
+  if (!isObject(value)) fail(at, `keep ${hint}, got ${show(value)}`);
+  const keys = Object.keys(value);
+  if (keys.length === 1 && keys[0] === 'prefix') return { prefix: int(at, 'keep.prefix', field(value, 'prefix'), 0, MAX_COUNT) };
+  if (keys.includes('subset') && keys.every((k) => k === 'subset' || k === 'partial')) {
+    const ids = field(value, 'subset');
+    if (!Array.isArray(ids)) fail(at, `keep.subset must be a list of operation ids, got ${show(ids)}`);
+    const subset = ids.map((id, i) => int(at, `keep.subset[${i}]`, id, 1, MAX_SEQ));
+    if (!has(value, 'partial')) return { subset };
+    const parts = field(value, 'partial');
+    if (!Array.isArray(parts)) fail(at, `keep.partial must be a list of { "opId", "pages" }, got ${show(parts)}`);
+    const partial = parts.map((p, i) => {
+      if (!isObject(p) || Object.keys(p).some((k) => k !== 'opId' && k !== 'pages')) fail(at, `keep.partial[${i}] must be { "opId": N, "pages": [N] }`);
+      const pages = field(p, 'pages');
+      if (!Array.isArray(pages)) fail(at, `keep.partial[${i}].pages must be a list of page numbers`);
+      return { opId: int(at, `keep.partial[${i}].opId`, field(p, 'opId'), 1, MAX_SEQ), pages: pages.map((x, j) => int(at, `keep.partial[${i}].pages[${j}]`, x, 0, MAX_SEQ)) };
+    });
+    return { subset, partial };
+  }
+  return fail(at, `keep ${hint}, got ${show(value)}`);
 }
 
 function buildStep(f: StepFields, op: ScenarioOp): ScenarioStep {

@@ -3,7 +3,7 @@
  * describes: one entry per `snapshot` step, with the warnings logged since the previous one.
  */
 import { makeConfig, type StoreConfig } from '../model/config.js';
-import { listFiles } from '../model/disk.js';
+import { listFiles, type PowerLossKeep } from '../model/disk.js';
 import { observe, type BlockObservation, type ConsumerObservation, type StreamObservation } from '../model/observe.js';
 import { EventError, initialState, step, type ModelEvent, type StepResult } from '../model/step.js';
 import type { ModelState } from '../model/state.js';
@@ -50,8 +50,16 @@ export function scenarioConfig(s: Scenario): StoreConfig {
     maxMsgsPerSubject: s.stream.maxMsgsPerSubject ?? 0,
     syncAlways: s.stream.syncAlways ?? false,
     ...(s.stream.syncIntervalMs !== undefined ? { syncIntervalMs: s.stream.syncIntervalMs } : {}),
+    ...(s.stream.fileSystem !== undefined ? { fileSystem: s.stream.fileSystem } : {}),
     consumers: s.consumers.map((c) => c.name),
   });
+}
+
+/** A scenario's power-loss choice as the model's. */
+function scenarioKeep(k: Extract<ScenarioStep, { op: 'powerLoss' }>['keep']): PowerLossKeep {
+  if (k === 'synced' || k === 'all') return { kind: k };
+  if ('prefix' in k) return { kind: 'prefix', count: k.prefix };
+  return { kind: 'subset', opIds: k.subset, ...(k.partial ? { partial: k.partial } : {}) };
 }
 
 /** `*` matches within one path segment. */
@@ -89,7 +97,7 @@ function toEvents(s: ScenarioStep, state: ModelState, file: string, index: numbe
     case 'kill':
       return [{ type: 'kill' }];
     case 'powerLoss':
-      return [{ type: 'powerLoss', keep: { kind: s.keep } }];
+      return [{ type: 'powerLoss', keep: scenarioKeep(s.keep) }];
     case 'deleteFile':
       return [{ type: 'deleteFile', path: s.path }];
     case 'deleteFiles': {

@@ -4,6 +4,8 @@
  * these types or a one-line error; the runner (run.ts) replays them against the model.
  */
 
+import type { FileSystemName } from '../model/filesystems.js';
+
 export const SCENARIO_FORMAT = 'filestore-scenario/1';
 
 export type Retention = 'limits' | 'workqueue' | 'interest';
@@ -17,6 +19,8 @@ export interface ScenarioStream {
   maxMsgsPerSubject?: number;
   syncAlways?: boolean;
   syncIntervalMs?: number;
+  /** The file system under the store (ext4 when absent): what a power loss may keep. */
+  fileSystem?: FileSystemName;
 }
 
 export interface ScenarioConsumer {
@@ -40,7 +44,7 @@ export type ScenarioStep =
   | ({ op: 'advance'; ms: number } & KillPoint)
   | ({ op: 'stop' } & KillPoint)
   | { op: 'kill' }
-  | { op: 'powerLoss'; keep: 'synced' | 'all' }
+  | { op: 'powerLoss'; keep: 'synced' | 'all' | { prefix: number } | { subset: number[]; partial?: { opId: number; pages: number[] }[] } }
   | { op: 'deleteFile'; path: string }
   | { op: 'deleteFiles'; glob: string }
   | { op: 'copyFile'; from: string; to: string }

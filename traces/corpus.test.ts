@@ -15,8 +15,9 @@ const files = readdirSync(CORPUS_DIR).filter((f) => f.endsWith('.json')).sort();
 
 describe('counterexample corpus', () => {
   it('holds the default check\'s counterexamples under both crash models', () => {
-    expect(files).toContain('kill_stream-not-behind-consumer.json');
-    expect(files).toContain('power-loss-ordered_stream-not-behind-consumer.json');
+    expect(files).toContain('kill_stream-not-behind-consumer_removal-window.json');
+    expect(files).toContain('power-loss-ext4_stream-not-behind-consumer_removal-window.json');
+    expect(files).toContain('power-loss-ext4_stream-not-behind-consumer_empty-block.json');
   });
 
   for (const f of files) {

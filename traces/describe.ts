@@ -5,13 +5,15 @@ import type { ModelEvent } from '../model/step.js';
 export function describeKeep(keep: PowerLossKeep): string {
   switch (keep.kind) {
     case 'synced':
-      return 'keeps only what was durable';
+      return 'keeps only what the file system forced';
     case 'all':
       return 'keeps everything the OS had';
     case 'prefix':
-      return `keeps the first ${keep.count} in-flight operation${keep.count === 1 ? '' : 's'}`;
-    case 'subset':
-      return `keeps in-flight operations [${keep.opIds.join(', ')}]`;
+      return `keeps the first ${keep.count} in-flight operation${keep.count === 1 ? '' : 's'} not forced`;
+    case 'subset': {
+      const parts = (keep.partial ?? []).map((p) => (p.pages.length === 0 ? `#${p.opId} at its new size reading as zeros` : `#${p.opId} torn, keeping page${p.pages.length === 1 ? '' : 's'} ${p.pages.join(', ')}`));
+      return `keeps in-flight operations [${keep.opIds.join(', ')}]${parts.length ? `, and ${parts.join(', ')}` : ''}`;
+    }
   }
 }
 

@@ -167,7 +167,7 @@ describe('sequenceDiagram: other crashes and labels', () => {
       { type: 'powerLoss', keep: { kind: 'synced' } },
     ]);
     const mmd = sequenceDiagram(trace);
-    expect(mmd).toMatch(/rect rgb\(255, 220, 220\)\n\s+Note over FS,D: ⚡ \[4\] power lost \(t=120000 ms\): the disk keeps only what was durable/);
+    expect(mmd).toMatch(/rect rgb\(255, 220, 220\)\n\s+Note over FS,D: ⚡ \[4\] power lost \(t=120000 ms\): the disk keeps only what the file system forced/);
     expect(mmd).toContain('rolled back: msgs/1.blk 86 B → 43 B');
     expect(mmd).toContain('lost: msgs/index.db (');
   });

@@ -549,7 +549,7 @@ function drawPowerLoss(out: Out, trace: TraceFile, i: number): void {
   }
   for (const [path, bytes] of after) if (!before.has(path)) back.push(`${path} ${bytes} B`);
   const keep = s.event.keep;
-  const how = keep.kind === 'synced' ? 'only what was durable' : keep.kind === 'all' ? 'every operation in flight' : keep.kind === 'prefix' ? `the first ${keep.count} operations in flight` : `operations ${keep.opIds.join(', ') || 'none'} in flight`;
+  const how = keep.kind === 'synced' ? 'only what the file system forced' : keep.kind === 'all' ? 'every operation in flight' : keep.kind === 'prefix' ? `the first ${keep.count} operations in flight` : `operations ${keep.opIds.join(', ') || 'none'} in flight${(keep.partial ?? []).map((p) => (p.pages.length ? `, #${p.opId} torn (pages ${p.pages.join(', ')})` : `, #${p.opId} as zeros`)).join('')}`;
   const rows = [`⚡ [${i}] power lost (t=${s.observation.atMs} ms): the disk keeps ${how}`];
   if (kept.length) rows.push(...listLines('kept: ', kept));
   if (changed.length) rows.push(...listLines('rolled back: ', changed));
@@ -637,7 +637,7 @@ export function sequenceDiagram(trace: TraceFile, opts: SequenceDiagramOptions =
 
   if (trace.violation) {
     const v = trace.violation;
-    out.block(`rect ${VIOLATION_RGB}`, () => out.note(all, lines(escapeLabel(`✗ ${v.property}: ${v.message}`), escapeLabel(`(after step ${v.step})`))));
+    out.block(`rect ${VIOLATION_RGB}`, () => out.note(all, lines(escapeLabel(`✗ ${v.property}: ${v.message}`), escapeLabel(`(after step ${v.step}${v.cause ? `; cause: ${v.cause}` : ''})`))));
   }
   return `${[...header, ...out.rows].join('\n')}\n`;
 }

@@ -23,6 +23,8 @@ export interface TraceViolation {
   readonly message: string;
   /** Index into `steps` of the step after which the property failed. */
   readonly step: number;
+  /** Why (properties/causes.ts), when the search classified it. */
+  readonly cause?: string;
 }
 
 /** What one event did, as recorded: the step's result without the state, plus what could be observed after it. */

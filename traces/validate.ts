@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { StoreConfig } from '../model/config.js';
 import type { PowerLossKeep } from '../model/disk.js';
+import { FILE_SYSTEM_NAMES, isFileSystemName, type FileSystemName } from '../model/filesystems.js';
 import type { ModelEvent } from '../model/step.js';
 import { TRACE_FORMAT, type TraceFile } from './trace.js';
 
@@ -96,9 +97,14 @@ function readKeep(r: Reader, v: unknown, where: string): PowerLossKeep {
     return { kind, count: r.int(o, 'count', where, 0) };
   }
   if (kind === 'subset') {
-    r.only(o, where, ['kind', 'opIds']);
+    r.only(o, where, ['kind', 'opIds', 'partial']);
     if (!Array.isArray(o.opIds) || o.opIds.some((x) => typeof x !== 'number' || !Number.isInteger(x) || x < 1)) r.fail(`${where}.opIds`, 'must be a list of operation ids');
-    return { kind, opIds: o.opIds as number[] };
+    if (o.partial === undefined) return { kind, opIds: o.opIds as number[] };
+    const isIntList = (v: unknown, min: number) => Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= min);
+    if (!Array.isArray(o.partial) || o.partial.some((p) => !p || typeof p !== 'object' || Object.keys(p).some((k) => k !== 'opId' && k !== 'pages') || !isIntList([(p as { opId: unknown }).opId], 1) || !isIntList((p as { pages: unknown }).pages, 0))) {
+      r.fail(`${where}.partial`, 'must be a list of { opId, pages } (an operation id and its kept 4 KiB page numbers)');
+    }
+    return { kind, opIds: o.opIds as number[], partial: o.partial as { opId: number; pages: number[] }[] };
   }
   return r.fail(`${where}.kind`, `unknown power-loss choice ${JSON.stringify(kind)} (synced, all, prefix, subset)`);
 }
@@ -160,7 +166,7 @@ export function readEvent(r: Reader, v: unknown, where: string): ModelEvent {
 function readConfig(r: Reader, v: unknown): StoreConfig {
   const where = 'config';
   const o = r.obj(v, where);
-  const keys = ['streamName', 'accountName', 'retention', 'blockSizeBytes', 'maxAgeMs', 'maxMsgsPerSubject', 'syncAlways', 'syncIntervalMs', 'indexFlushIntervalMs', 'consumerFlushMinIntervalMs', 'ackWaitMs', 'consumers', 'writebackMs'];
+  const keys = ['streamName', 'accountName', 'retention', 'blockSizeBytes', 'maxAgeMs', 'maxMsgsPerSubject', 'syncAlways', 'syncIntervalMs', 'indexFlushIntervalMs', 'consumerFlushMinIntervalMs', 'ackWaitMs', 'consumers', 'fileSystem'];
   r.only(o, where, keys);
   for (const k of keys) if (o[k] === undefined) r.fail(where, `missing field "${k}"`);
   const retention = o.retention;
@@ -179,7 +185,7 @@ function readConfig(r: Reader, v: unknown): StoreConfig {
     consumerFlushMinIntervalMs: r.int(o, 'consumerFlushMinIntervalMs', where, 0),
     ackWaitMs: r.int(o, 'ackWaitMs', where, 1),
     consumers: o.consumers as string[],
-    writebackMs: r.int(o, 'writebackMs', where, 0),
+    fileSystem: isFileSystemName(String(o.fileSystem)) ? (o.fileSystem as FileSystemName) : r.fail(`${where}.fileSystem`, `must be one of ${FILE_SYSTEM_NAMES.join(', ')}, got ${JSON.stringify(o.fileSystem)}`),
   };
 }
 
@@ -199,7 +205,7 @@ export function readTrace(value: unknown, file: string): TraceFile {
   let violation: TraceFile['violation'] = null;
   if (o.violation !== null && o.violation !== undefined) {
     const v = r.obj(o.violation, 'violation');
-    violation = { property: r.str(v, 'property', 'violation'), message: r.str(v, 'message', 'violation'), step: r.int(v, 'step', 'violation', 0) };
+    violation = { property: r.str(v, 'property', 'violation'), message: r.str(v, 'message', 'violation'), step: r.int(v, 'step', 'violation', 0), ...(v.cause !== undefined ? { cause: r.str(v, 'cause', 'violation') } : {}) };
   }
   const rawSteps: unknown[] = Array.isArray(o.steps) ? o.steps : r.fail('steps', 'must be a list');
   const steps = rawSteps.map((s, i) => {

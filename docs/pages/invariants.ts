@@ -104,11 +104,11 @@ export const invariantsPage = definePage(
       `## The ghost: what clients were told`,
       `Properties about promises compare what the server recovered with what it had told its clients. That record, the **ghost** (${code('properties/ghost.ts')}), is kept beside the model state and updated only from what each step returned (its event, outcome and file operations), never from the model's internals:`,
       [
-        `- a **store** promises its sequence only when it completed (StoreMsg returned): a store cut by a kill point promises nothing. Each promised sequence remembers the id of the file operation that wrote its record;`,
-        `- an **ack** removes the message from the unacked set at once, and counts as acked only when it completed and issued file operations; it remembers the id of its last operation;`,
+        `- a **store** promises its sequence only when it completed (StoreMsg returned): a store cut by a kill point promises nothing. Each stored message gets the ghost's own identity (1, 2, … in store order), and its promise depends on exactly what it needs: its record write, the earlier writes and truncates of its block file, and the block's create, as far as these are still in flight;`,
+        `- an **ack** removes the message from the unacked set at once, and counts as acked only when it completed and issued file operations; it depends on the in-flight operations of its removal. ${code('no-acked-redelivery')} compares identities, so a new message that reuses an acked sequence after a reset is not a redelivery (it is ${code('no-sequence-reuse')}'s violation);`,
         `- a **clean stop** remembers the stream as it was just before it (for clean-restart-identity);`,
         `- a **kill** drops nothing: the page cache survives a process crash, so every promise stands;`,
-        `- a **power loss** drops every promise whose operation — or any operation issued before it — the power loss lost. Such a loss is the persistence model's, by design (the server does not fsync each write), so power-loss claims are made only for operations the power loss kept.`,
+        `- a **power loss** drops every promise one of whose dependencies it lost (or kept only in part). Such a loss is the file system's, by design of the sync policy (the server does not fsync each write); a lost rewrite of another file (index.db, o.dat) drops nothing. Every violation also carries a cause ([crash models](crash-models.md#causes)).`,
       ].join('\n'),
       ...sections,
     );

@@ -56,6 +56,8 @@ export interface PageLink {
 }
 
 /** The default check (`npm start`): every property under each checked crash model. */
+import type { MatrixResult } from '../../properties/matrix.js';
+
 export interface CheckMatrix {
   readonly profile: string;
   readonly bounds: ExploreBounds;
@@ -80,6 +82,8 @@ export interface DocsContext {
   readonly profile: string;
   /** The verdict matrix `npm start` prints (runCheck). */
   check(): CheckMatrix;
+  /** The verdict matrix of every profile and proposed fix, with costs and closure (properties/matrix.ts). */
+  matrix(): MatrixResult;
   /** A scenario file (path relative to the repository) replayed as a judged trace. */
   scenarioTrace(file: string): JudgedTrace;
   /** Every page of the docs, in the order of the pages list. */
@@ -240,9 +244,12 @@ export function checkResult(m: CheckMatrix, property: PropertyId, crash: CrashMo
   return r;
 }
 
-/** A verdict cell: "**VIOLATED** (6 events)", "holds" or "vacuous". */
+/** A verdict cell: "**VIOLATED**: removal-window 6, unsynced-data 7" (each cause with its shortest length in events), "holds" or "vacuous". */
 export function verdictCell(r: PropertyResult): string {
-  if (r.verdict === 'violated') return `**VIOLATED** (${plural(r.counterexample?.events.length ?? 0, 'event')})`;
+  if (r.verdict === 'violated') {
+    const causes = r.causes.length ? r.causes.map((c) => `${c.cause} ${c.events.length}`) : [`${r.counterexample?.cause ?? 'other'} ${r.counterexample?.events.length ?? 0}`];
+    return `**VIOLATED**: ${causes.join(', ')}`;
+  }
   return r.verdict;
 }
 

@@ -42,7 +42,7 @@ export const readmePage = definePage(
       `## Commands`,
       [
         `- ${code('npm start')}: the default check above; counterexamples are written as traces under ${code('out/check/')}.`,
-        `- ${code('npx tsx cli/main.ts explore --property stream-not-behind-consumer [--crash kill|power-loss:synced|power-loss:ordered|power-loss:reordered]')}: search for one property.`,
+        `- ${code('npx tsx cli/main.ts explore --property stream-not-behind-consumer [--crash kill|power-loss:ext4|power-loss:xfs|power-loss:lazyfs|power-loss:posix] [--sync-always] [--retention workqueue|interest|limits]')}: search for one property.`,
         `- ${code('npx tsx cli/main.ts scenario scenarios/conformance/wq-lmb-removal-kill.json')}: replay a scenario file (${code('scenarios')} replays all the conformance scenarios).`,
         `- ${code('npm test')}: unit tests, conformance scenarios against their expected outputs.`,
         `- ${code('npm run docs')}: regenerate these pages and their diagrams from the model; ${code('npm run docs -- --check')} fails when docs/ is out of date. Rendering needs Chromium (${code('apt-get install -y chromium')}).`,

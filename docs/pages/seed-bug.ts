@@ -1,8 +1,9 @@
 /**
  * docs/seed-bug.md: the WorkQueue reset to 0 at v2.10.22, for an engineer who never read the
  * code: the removal order, the shortest counterexamples of the default check (kill, then
- * power-loss:ordered), the seed scenario with the lines the server logs, and the fixes.
+ * power-loss:ext4, the removal-window cause), the seed scenario with the lines the server logs, and the fixes.
  */
+import type { Cause } from '../../properties/causes.js';
 import { PROFILES } from '../../model/profile.js';
 import { PROPERTY_IDS, type PropertyId } from '../../properties/invariants.js';
 import type { CrashModel } from '../../properties/alphabet.js';
@@ -30,13 +31,14 @@ function restartAfter(trace: TraceFile, i: number): number {
 }
 
 /** The counterexample of the check for the seed property under one crash model, with its figures. */
-function counterexample(m: CheckMatrix, crash: CrashModel, fig: Figure): { trace: TraceFile; text: string } {
+function counterexample(m: CheckMatrix, crash: CrashModel, fig: Figure, cause: Cause = 'removal-window'): { trace: TraceFile; text: string } {
   const r = checkResult(m, PROPERTY, crash);
-  ensure(r.counterexample, `${PROPERTY} is not violated under ${crash}`);
-  const trace = r.counterexample.trace;
+  const ce = r.causes.find((c) => c.cause === cause) ?? (r.counterexample?.cause === cause ? r.counterexample : undefined);
+  ensure(ce, `${PROPERTY} is not violated under ${crash} with cause ${cause}`);
+  const trace = ce.trace;
   const name = `check-${slug(crash)}-${PROPERTY}`;
   const text = md(
-    `${code(r.counterexample.message)} — ${plural(r.counterexample.events.length, 'event')}, numbered as in the diagram:`,
+    `${code(ce.message)} — ${plural(ce.events.length, 'event')}, numbered as in the diagram (cause ${code(cause)}):`,
     stepList(trace),
     fig(name, sequenceDiagram(trace), `The shortest counterexample under ${crash}`),
     fig(`${name}-files`, filesView(trace), `The files at the crash and after the restart (${crash})`),
@@ -67,8 +69,8 @@ export const seedBugPage = definePage(
     const hadIndexDb = kt.steps[cut]!.observation.files.some((f) => f.path === 'msgs/index.db');
     const silent = kt.steps[kRestart]!.log.length === 0;
 
-    // Under power-loss:ordered the crash is two events: the same kill point, then the power loss.
-    const ordered = counterexample(m, 'power-loss:ordered', fig);
+    // Under power-loss:ext4 the crash is two events: the same kill point, then the power loss.
+    const ordered = counterexample(m, 'power-loss:ext4', fig);
     const ot = ordered.trace;
     const oCut = cutRemoval(ot);
     const loss = ot.steps[oCut + 1];
@@ -77,6 +79,7 @@ export const seedBugPage = definePage(
 
     // Every counterexample of the check, and whether it is this same cut.
     const violated = m.runs.flatMap((run) => run.result.results.filter((r) => r.counterexample).map((r) => ({ crash: run.crash, r })));
+    void ordered;
     const sameCut = violated.filter(({ r }) => {
       try {
         cutRemoval(r.counterexample!.trace);
@@ -87,7 +90,7 @@ export const seedBugPage = definePage(
     });
     const others = mdTable(
       ['property', 'crash model', 'events', 'what breaks'],
-      violated.map(({ crash, r }) => [`[${code(r.property)}](invariants.md#${r.property})`, code(crash), String(r.counterexample!.events.length), r.counterexample!.message]),
+      violated.map(({ crash, r }) => [`[${code(r.property)}](invariants.md#${r.property})`, code(crash), `${r.counterexample!.events.length} (${r.counterexample!.cause})`, r.counterexample!.message]),
     );
 
     // The seed scenario: the same cut, later, with index.db written by the 2-minute flush.
@@ -141,8 +144,8 @@ export const seedBugPage = definePage(
       `The default check (${code('npm start')}) finds ${code(PROPERTY)} violated under ${code('kill')} in ${plural(kt.steps.length, 'event')}: store one message, deliver it, let the consumer flush ${code('o.dat')}, then ack it with the process killed after the ack's first file operation, and restart. The restart brings the stream back with ${plural(kBack.stream.msgs, 'message')} and LastSeq ${kBack.stream.lastSeq}, while consumer ${kConsumer[0]} has delivered stream sequence ${kConsumer[1].delivered.streamSeq}.${hadIndexDb ? '' : ` There is no index.db yet (its first write is the ${kt.config.indexFlushIntervalMs} ms flush),`}${silent ? ' and the restart logs nothing: an operator sees no warning at all.' : ''}`,
       kill.text,
 
-      `## The shortest counterexample under ${code('power-loss:ordered')}`,
-      `Under a power loss the crash is two events: the kill point (the machine stops there) and the power loss, which keeps some of the operations still in flight — under ${code('ordered')}, a prefix of them in issue order ([crash models](crash-models.md)). The shortest counterexample is ${plural(ot.steps.length, 'event')} long: the same cut of ${code('removeMsgBlock')}, then a power loss that ${keptAll ? 'keeps every operation in flight, so the disk holds exactly what the page cache held: the unlink is on disk, the create and the tombstone never happened' : 'keeps a prefix of the operations in flight that includes the unlink'}.`,
+      `## The shortest counterexample under ${code('power-loss:ext4')} with cause ${code('removal-window')}`,
+      `Under a power loss the crash is two events: the kill point (the machine stops there) and the power loss, which keeps what ext4 forced and some of the operations still in flight — a prefix of the journal, and per file a prefix of its writes ([crash models](crash-models.md)). The shortest counterexample of cause ${code('removal-window')} is ${plural(ot.steps.length, 'event')} long: the same cut of ${code('removeMsgBlock')}, then a power loss that ${keptAll ? 'keeps every operation in flight, so the disk holds exactly what the page cache held: the unlink is on disk, the create and the tombstone never happened' : 'keeps a journal prefix that includes the unlink'}. (Shorter counterexamples under power loss have other causes: see the verdict table.)`,
       ordered.text,
 
       `## Every counterexample of the check is this cut`,

@@ -39,7 +39,7 @@ const CONFIG: Doc<StoreConfig> = {
   consumerFlushMinIntervalMs: 'At most one o.dat write per this period (flushLoop).',
   ackWaitMs: 'AckWait: a pending message is redelivered after this.',
   consumers: 'Durable explicit-ack consumers, by name, in declaration order.',
-  writebackMs: 'Background writeback: any file operation issued at least this long before a power loss is durable.',
+  fileSystem: 'The file system under the store (ext4, xfs, lazyfs, posix): what a power loss keeps and when time forces it (model/filesystems.ts).',
 };
 
 const ORIGIN: Readonly<Record<TraceOrigin['kind'], string>> = {
@@ -52,6 +52,7 @@ const VIOLATION: Doc<TraceViolation> = {
   property: 'The property id (see [the properties](invariants.md)).',
   message: 'What broke, in one line.',
   step: `Index into ${code('steps')} of the step after which the property failed.`,
+  cause: `Why, when the search classified it: ${code('removal-window')}, ${code('empty-block')}, ${code('tombstone-rule')}, ${code('stale-index')}, ${code('truncated-tail')}, ${code('unsynced-data')} or ${code('other')} (see [the crash models](crash-models.md#causes)).`,
 };
 
 const STEP: Doc<TraceStep> = {
