@@ -10,7 +10,7 @@ import { builtinScenarioFiles } from '../scenarios/builtin.js';
 import { flagHelp, parseArgs, UsageError } from './args.js';
 import { formatScenarioOutput, replayScenarioFile } from './scenario.js';
 import { EXPLORE_FLAGS, EXPLORE_USAGE, runExploreCommand } from './explore.js';
-import { CHECK_FLAGS, runCheckCommand } from './check.js';
+import { MATRIX_FLAGS, MATRIX_USAGE, runMatrixCommand } from './matrix.js';
 import { REPLAY_FLAGS, REPLAY_USAGE, runReplayCommand } from './replay.js';
 import { DIAGRAM_SUMMARY, DIAGRAM_USAGE, runDiagramCommand } from './diagram.js';
 import { TraceError } from '../traces/validate.js';
@@ -50,9 +50,9 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   check: {
-    summary: 'the default check (npm start): every property under kill and power-loss:ext4, exhaustive, with causes',
-    usage: `check [--profile P] [--out DIR] [--json]\n${flagHelp(CHECK_FLAGS)}`,
-    run: (argv) => runCheckCommand(argv, getProfileName),
+    summary: 'the verdict matrix (npm start): every profile and proposed fix, every property, kill and power-loss:ext4, with costs and closure',
+    usage: `${MATRIX_USAGE}\n${flagHelp(MATRIX_FLAGS)}`,
+    run: (argv) => runMatrixCommand(argv),
   },
   explore: {
     summary: 'search for violations of a property (random or exhaustive)',

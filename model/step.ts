@@ -15,6 +15,7 @@ import { checkKeep } from './powerloss.js';
 import { indexDbWriteDuringRemoval, writeFullState } from './indexdb.js';
 import { Io, KillSignal, type PerformedOp } from './io.js';
 import { getProfile } from './profile.js';
+import { advanceStreamToConsumers } from './streamadvance.js';
 import { newStoreProc, openFileStore } from './recovery.js';
 import type { Segment } from './records.js';
 import { assertStoreInvariants, removeMsg } from './removal.js';
@@ -121,7 +122,7 @@ export function step(state: ModelState, event: ModelEvent): StepResult {
 
   const next = produce(state, (draft) => {
     io = new Io(draft.disk, state.nowMs, killAfter, fileSystem);
-    const ctx: Ctx = { io, cfg: state.config, profile };
+    const ctx: Ctx = { io, cfg: profile.forceSyncAlways && !state.config.syncAlways ? { ...state.config, syncAlways: true } : state.config, profile };
     try {
       outcome = apply(ctx, draft, event, timers, fates);
       io.runDueBackground(true);
@@ -203,6 +204,7 @@ function apply(ctx: Ctx, draft: Draft<ModelState>, event: ModelEvent, timers: Ti
         if (isNew) writeStartingState(ctx, o);
         else reconcileAtStart(ctx, proc.store, o);
       }
+      if (ctx.profile.advanceStreamToConsumerAtStart) advanceStreamToConsumers(ctx, proc.store, proc.consumers);
       checkForOrphanMsgs(ctx, proc.store, proc.consumers);
       return {};
     }

@@ -56,6 +56,8 @@ export interface PageLink {
 }
 
 /** The default check (`npm start`): every property under each checked crash model. */
+import type { MatrixResult } from '../../properties/matrix.js';
+
 export interface CheckMatrix {
   readonly profile: string;
   readonly bounds: ExploreBounds;
@@ -80,6 +82,8 @@ export interface DocsContext {
   readonly profile: string;
   /** The verdict matrix `npm start` prints (runCheck). */
   check(): CheckMatrix;
+  /** The verdict matrix of every profile and proposed fix, with costs and closure (properties/matrix.ts). */
+  matrix(): MatrixResult;
   /** A scenario file (path relative to the repository) replayed as a judged trace. */
   scenarioTrace(file: string): JudgedTrace;
   /** Every page of the docs, in the order of the pages list. */
