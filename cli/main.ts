@@ -11,6 +11,7 @@ import { flagHelp, parseArgs, UsageError } from './args.js';
 import { formatScenarioOutput, replayScenarioFile } from './scenario.js';
 import { EXPLORE_FLAGS, EXPLORE_USAGE, runExploreCommand } from './explore.js';
 import { MATRIX_FLAGS, MATRIX_USAGE, runMatrixCommand } from './matrix.js';
+import { CORPUS_FLAGS, CORPUS_USAGE, runCorpusCommand } from './corpus.js';
 import { REPLAY_FLAGS, REPLAY_USAGE, runReplayCommand } from './replay.js';
 import { DIAGRAM_SUMMARY, DIAGRAM_USAGE, runDiagramCommand } from './diagram.js';
 import { TraceError } from '../traces/validate.js';
@@ -53,6 +54,11 @@ const COMMANDS: Record<string, Command> = {
     summary: 'the verdict matrix (npm start): every profile and proposed fix, every property, kill and power-loss:ext4, with costs and closure',
     usage: `${MATRIX_USAGE}\n${flagHelp(MATRIX_FLAGS)}`,
     run: (argv) => runMatrixCommand(argv),
+  },
+  corpus: {
+    summary: 'the regression corpus (npm run corpus): the single-profile default check, the shortest counterexample of each cause written as a trace',
+    usage: `${CORPUS_USAGE}\n${flagHelp(CORPUS_FLAGS)}`,
+    run: (argv) => runCorpusCommand(argv, getProfileName),
   },
   explore: {
     summary: 'search for violations of a property (random or exhaustive)',

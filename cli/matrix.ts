@@ -5,8 +5,9 @@
  * which counterexample. Prints tables, or with `--json` the contract of issue 10:
  * `{ rows: [{ profile, property, crash, verdict, causes: [{ cause, length, trace }],
  * statesExplored, complete, bounds }], costs: [{ profile, fsyncsPer1000, fileOpsPer1000,
- * dirFsyncsPer1000, bytesPer1000 }], closure: [{ trace, profile, verdict, cause }] }`, where
- * `trace` is the path of the counterexample's trace file (written under --out).
+ * dirFsyncsPer1000, bytesPer1000 }], closure: [{ trace, profile, verdict }] }`, exactly, where
+ * `trace` is the path of the counterexample's trace file (written under --out). The cause a
+ * profile still violates a closed counterexample with is in the text output and docs/matrix.md.
  */
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import { ALL_PROFILE_NAMES, getProfile } from '../model/profile.js';
 import { isCrashModel, type CrashModel, type ExploreBounds } from '../properties/alphabet.js';
 import { CAUSE_DEFINITIONS, CAUSES, REMOVAL_CAUSES } from '../properties/causes.js';
 import { PROPERTY_IDS } from '../properties/invariants.js';
-import { counterexampleId, MATRIX_BOUNDS, MATRIX_CRASH_MODELS, MATRIX_PROFILES, QUICK_BOUNDS, QUICK_CRASH_MODELS, QUICK_PROFILES, runMatrix, type MatrixResult, type MatrixRow } from '../properties/matrix.js';
+import { counterexampleId, searchBounds, MATRIX_BOUNDS, MATRIX_CRASH_MODELS, MATRIX_PROFILES, QUICK_BOUNDS, QUICK_CRASH_MODELS, QUICK_PROFILES, runMatrix, type MatrixResult, type MatrixRow } from '../properties/matrix.js';
 import { serializeTrace } from '../traces/trace.js';
 import { parseArgs, UsageError } from './args.js';
 import { replayCommand, writeTrace } from './explore.js';
@@ -85,7 +86,7 @@ export function matrixJson(m: MatrixResult, outDir: string) {
       bounds: r.bounds,
     })),
     costs: m.costs.map((c) => ({ profile: c.profile, fsyncsPer1000: c.fsyncsPer1000, fileOpsPer1000: c.fileOpsPer1000, dirFsyncsPer1000: c.dirFsyncsPer1000, bytesPer1000: c.bytesPer1000 })),
-    closure: m.closure.map((c) => ({ trace: join(outDir, `${c.trace}.json`), profile: c.profile, verdict: c.verdict, cause: c.cause })),
+    closure: m.closure.map((c) => ({ trace: join(outDir, `${c.trace}.json`), profile: c.profile, verdict: c.verdict })),
   };
 }
 
@@ -110,7 +111,8 @@ export function verdictTables(m: MatrixResult): string[] {
   const crashes = [...new Set(m.rows.map((r) => r.crash))];
   const profiles = [...new Set(m.rows.map((r) => r.profile))];
   for (const crash of crashes) {
-    out.push('', `crash model ${crash}:`, '');
+    const rowBounds = m.rows.find((r) => r.crash === crash)!.bounds;
+    out.push('', `crash model ${crash} (${boundsText(rowBounds)}):`, '');
     const body = profiles.map((p) => [p, ...PROPERTY_IDS.map((prop) => verdictCell(m.rows.find((r) => r.profile === p && r.crash === crash && r.property === prop)!))]);
     out.push(...renderTable(['profile', ...PROPERTY_IDS], body));
     const runs = m.runs.filter((r) => r.crash === crash);
@@ -140,7 +142,7 @@ export function closureLines(m: MatrixResult): string[] {
 export function matrixText(m: MatrixResult, bounds: ExploreBounds, outDir: string): string {
   const out = [
     `verdict matrix: ${new Set(m.rows.map((r) => r.profile)).size} profiles × ${PROPERTY_IDS.length} properties × ${new Set(m.rows.map((r) => r.crash)).size} crash models, one exhaustive all-properties search per profile and crash model`,
-    `bounds: ${boundsText(bounds)}; a search is complete when it explored every state within them (it proves nothing beyond them)`,
+    `bounds: ${boundsText(bounds)}, a power loss to depth ${searchBounds(bounds, 'power-loss:ext4').depth}; a search is complete when it explored every state within its bounds (it proves nothing beyond them)`,
     `a violation lists each cause with its shortest counterexample (events); ${REMOVAL_CAUSES.join(' and ')} count against the removal protocol, unsynced-data is loss the sync policy allows`,
     ...verdictTables(m),
     '',

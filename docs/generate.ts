@@ -32,12 +32,13 @@ import { DIAGRAM_NAME, DIAGRAMS_DIR, DocsError, judgeRun, mermaidBlock, svgLink,
 import { readmePage } from './pages/readme.js';
 import { FIX_PAGES } from './pages/fixes.js';
 import { matrixPage } from './pages/matrix.js';
+import { forwardOrBackPage } from './pages/forward-or-back.js';
 import { MATRIX_BOUNDS, MATRIX_CRASH_MODELS, MATRIX_PROFILES, runMatrix, type MatrixResult } from '../properties/matrix.js';
 import { seedBugPage } from './pages/seed-bug.js';
 import { traceFormatPage } from './pages/trace-format.js';
 
 /** The pages, in the order the index lists them. Adding a page: one function, one line here. */
-export const PAGES: readonly PageFn[] = [readmePage, seedBugPage, invariantsPage, crashModelsPage, pinnedResultsPage, traceFormatPage, matrixPage, ...FIX_PAGES];
+export const PAGES: readonly PageFn[] = [readmePage, seedBugPage, invariantsPage, crashModelsPage, pinnedResultsPage, traceFormatPage, matrixPage, forwardOrBackPage, ...FIX_PAGES];
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DOCS_DIR = join(REPO_ROOT, 'docs');

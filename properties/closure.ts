@@ -10,7 +10,7 @@
  * `holds` that none does; `vacuous` that no run reached the property's precondition.
  */
 import { EventError, type ModelEvent } from '../model/step.js';
-import { exploredConfig, powerLossChoices, type CrashModel, type ExploreBounds } from './alphabet.js';
+import { exploredConfig, isCrashModel, powerLossChoices, type CrashModel, type ExploreBounds } from './alphabet.js';
 import { CAUSES, classifyRun, type Cause } from './causes.js';
 import type { Verdict } from './explore.js';
 import { PROPERTY_IDS, type PropertyId } from './invariants.js';
@@ -162,6 +162,45 @@ export function closeCounterexamples(refs: readonly CounterexampleRef[], profile
         cache.set(k, r);
       }
       out.push({ trace: ref.id, profile, verdict: r[ref.property].verdict, cause: r[ref.property].cause });
+    }
+  });
+  return out;
+}
+
+/** The bounds a saved counterexample was found within, read from its own file: what its rerun needs. */
+export function traceBounds(trace: TraceFile, base: ExploreBounds): ExploreBounds {
+  const stores = trace.steps.filter((s) => s.event.type === 'store').length;
+  return {
+    ...base,
+    maxMsgs: Math.max(base.maxMsgs, stores),
+    consumers: trace.config.consumers.length,
+    blockSizeBytes: trace.config.blockSizeBytes,
+    retention: trace.config.retention,
+    syncAlways: trace.config.syncAlways,
+  };
+}
+
+/** A saved counterexample trace (traces/corpus/) as a closure reference, or null when it names no crash model or violation. */
+export function corpusRef(name: string, trace: TraceFile): CounterexampleRef | null {
+  const crash = trace.origin.kind === 'explore' && isCrashModel(trace.origin.crash) ? trace.origin.crash : null;
+  if (!crash || !trace.violation || !trace.violation.cause) return null;
+  return { id: name, profile: trace.profile, crash, property: trace.violation.property as PropertyId, cause: trace.violation.cause as Cause, trace };
+}
+
+/**
+ * Rerun each saved counterexample under every profile of `profiles` (its own included, which
+ * must still break it: the check that the rerun reaches the same crash choices), with the
+ * bounds its file records.
+ */
+export function closeCorpus(refs: readonly CounterexampleRef[], profiles: readonly string[], base: ExploreBounds, onProgress?: (text: string) => void): ClosureEntry[] {
+  const out: ClosureEntry[] = [];
+  refs.forEach((ref, n) => {
+    onProgress?.(`${n + 1}/${refs.length} ${ref.id}`);
+    const workload = clientWorkload(ref.trace.steps.map((s) => s.event));
+    const bounds = traceBounds(ref.trace, base);
+    for (const profile of profiles) {
+      const r = rerunWorkload(workload, profile, ref.crash, bounds)[ref.property];
+      out.push({ trace: ref.id, profile, verdict: r.verdict, cause: r.cause });
     }
   });
   return out;

@@ -3,12 +3,32 @@
  * property, kill and power-loss:ext4), the cost of each profile, which profiles close which
  * counterexample, and what the matrix says about the fix history.
  */
-import { FIX_PROFILE_NAMES, PROFILE_NAMES } from '../../model/profile.js';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { FIX_BASES, FIX_NAMES, FIX_PROFILE_NAMES, PROFILE_NAMES } from '../../model/profile.js';
+import { closeCorpus, corpusRef, rerunWorkload, type CounterexampleRef } from '../../properties/closure.js';
+import { DEFAULT_EXHAUSTIVE_BOUNDS } from '../../properties/explore.js';
+import { MIN_TOMBSTONE_WORKLOAD } from '../../properties/fixworkloads.js';
+import { loadTraceFile } from '../../traces/validate.js';
 import { CAUSE_DEFINITIONS, CAUSES, REMOVAL_CAUSES } from '../../properties/causes.js';
 import { PROPERTY_IDS } from '../../properties/invariants.js';
 import type { MatrixResult, MatrixRow } from '../../properties/matrix.js';
 import { boundsText, verdictCell } from '../../cli/matrix.js';
-import { code, definePage, md, mdTable } from './lib.js';
+import { code, definePage, ensure, md, mdTable } from './lib.js';
+
+/** traces/corpus/: the default check's counterexamples (`npm run corpus`). */
+const CORPUS_DIR = join(import.meta.dirname, '..', '..', 'traces', 'corpus');
+
+function corpusRefs(): CounterexampleRef[] {
+  return readdirSync(CORPUS_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => {
+      const ref = corpusRef(f.replace(/\.json$/, ''), loadTraceFile(join(CORPUS_DIR, f)));
+      ensure(ref, `traces/corpus/${f} names no crash model, violation or cause`);
+      return ref;
+    });
+}
 
 function row(m: MatrixResult, profile: string, crash: string, property: string): MatrixRow | undefined {
   return m.rows.find((r) => r.profile === profile && r.crash === crash && r.property === property);
@@ -32,7 +52,7 @@ export const matrixPage = definePage(
     const crashes = [...new Set(m.rows.map((r) => r.crash))];
     const profiles = [...new Set(m.rows.map((r) => r.profile))];
     const sections: string[] = [
-      `${code('npm start')} (${code('npx tsx cli/main.ts check')}) runs one exhaustive search per profile and crash model that checks all ${PROPERTY_IDS.length} properties at once and keeps, for every cause of a violation, its shortest counterexample. Bounds: ${boundsText(m.rows[0]!.bounds)}. Each search below was ${m.runs.every((r) => r.complete) ? 'complete within them' : 'incomplete for some profiles'}; nothing is claimed beyond them. ${REMOVAL_CAUSES.map((c) => code(c)).join(' and ')} count against the removal protocol; ${code('unsynced-data')} is loss the 2-minute sync policy allows.`,
+      `${code('npm start')} (${code('npx tsx cli/main.ts check')}) runs one exhaustive search per profile and crash model that checks all ${PROPERTY_IDS.length} properties at once and keeps, for every cause of a violation, its shortest counterexample. Bounds: ${crashes.map((c) => `${code(c)} ${boundsText(m.rows.find((r) => r.crash === c)!.bounds)}`).join('; ')}. Each search below was ${m.runs.every((r) => r.complete) ? 'complete within them' : 'incomplete for some profiles'}; nothing is claimed beyond them. ${REMOVAL_CAUSES.map((c) => code(c)).join(' and ')} count against the removal protocol; ${code('unsynced-data')} is loss the 2-minute sync policy allows.`,
     ];
     for (const crash of crashes) {
       sections.push(`### ${code(crash)}`, mdTable(['profile', ...PROPERTY_IDS.map((p) => code(p))], profiles.map((p) => [code(p), ...PROPERTY_IDS.map((prop) => verdictCell(row(m, p, crash, prop)!))])));
@@ -61,12 +81,36 @@ export const matrixPage = definePage(
           ),
     );
 
+    const refs = corpusRefs();
+    const corpusBases = [...new Set(refs.map((r) => r.profile))];
+    const corpusClosure = closeCorpus(refs, [...corpusBases, ...FIX_PROFILE_NAMES], DEFAULT_EXHAUSTIVE_BOUNDS);
+    const entry = (id: string, p: string) => corpusClosure.find((c) => c.trace === id && c.profile === p);
+    for (const r of refs) ensure(entry(r.id, r.profile)?.verdict === 'violated', `traces/corpus/${r.id}.json no longer breaks ${r.property} when its workload is rerun under ${r.profile}`);
+    const corpusCell = (id: string, p: string) => {
+      const e = entry(id, p);
+      if (!e) return '—';
+      return e.verdict === 'violated' ? `**${e.cause}**` : e.verdict;
+    };
+    sections.push(
+      '## The corpus against every fix',
+      `${code('traces/corpus/')} holds the shortest counterexample of each cause the single-profile default check finds at ${corpusBases.map((p) => code(p)).join(', ')} (${code('npm run corpus')}: exhaustive, ${DEFAULT_EXHAUSTIVE_BOUNDS.maxMsgs} messages, larger depth than the matrix). Each is rerun here under every proposed fix with every crash choice the fix's own file operations allow at the same points; a cell names the first cause (in the order of the causes below) by which some choice still breaks the property, or says it holds. A fix that closes one cause can leave another.`,
+      mdTable(
+        ['counterexample', 'property', ...corpusBases.map((b) => `${code(b)} (rerun)`), ...FIX_NAMES.map((f) => `${code(f)} (${FIX_BASES.join(' / ')})`)],
+        refs.map((r) => [code(r.id), code(r.property), ...corpusBases.map((b) => corpusCell(r.id, b)), ...FIX_NAMES.map((f) => FIX_BASES.map((b) => corpusCell(r.id, `${b}+${f}`)).join(' / '))]),
+      ),
+    );
+
     const has = (p: string) => profiles.includes(p);
     const hist: string[] = [];
     if (has('v2.10.22')) hist.push(`At ${code('v2.10.22')} the seed property is ${seedVerdict(m, 'v2.10.22', 'kill')} under ${code('kill')}: the old lmb is unlinked before its replacement exists.`);
     if (has('v2.10.28')) hist.push(`#6778 (${code('v2.10.28')}) creates the new block and its tombstone first: under ${code('kill')} the seed property is ${seedVerdict(m, 'v2.10.28', 'kill')}${crashes.includes('power-loss:ext4') ? `, but under ${code('power-loss:ext4')} it is ${seedVerdict(m, 'v2.10.28', 'power-loss:ext4')}: the new block's creation reaches the journal while its tombstone waits for writeback (#6881)` : ''}.`);
     if (has('v2.11.4')) hist.push(`#6882 (${code('v2.11.4')}) keeps index.db's LastSeq without lost data (${code('power-loss:ext4')}: ${seedVerdict(m, 'v2.11.4', 'power-loss:ext4')}); it helps only as far as index.db is fresh, and it is written every 2 minutes.`);
-    if (has('v2.11.11')) hist.push(`#7123 and #7384 (${code('v2.11.11')}) detect missing blocks and take the largest tombstone; the minimum-tombstone rollback needs 3 messages, beyond these bounds (a test reruns that workload under every profile: violated with ${code('tombstone-rule')} through ${code('v2.11.4')}, closed from ${code('v2.11.11')}).`);
+    if (has('v2.11.11')) {
+      const minRule = PROFILE_NAMES.map((p) => ({ p, v: rerunWorkload(MIN_TOMBSTONE_WORKLOAD, p, 'kill', { ...m.rows[0]!.bounds, maxMsgs: 3 })['stream-not-behind-consumer'] }));
+      const broken = minRule.filter((x) => x.v.verdict === 'violated');
+      ensure(broken.every((x) => x.v.causes.includes('tombstone-rule')), 'the minimum-tombstone workload breaks a release by another cause');
+      hist.push(`#7123 and #7384 (${code('v2.11.11')}) detect missing blocks and take the largest tombstone. The minimum-tombstone rollback needs 3 messages, beyond these bounds; its workload (reference section 8: ack 3 replaces the lmb with a tombstone, ack 1 appends one, a kill anywhere in the second ack) rerun under every release breaks ${code('stream-not-behind-consumer')} with ${code('tombstone-rule')} at ${broken.map((x) => code(x.p)).join(', ') || 'none'} and holds at ${minRule.filter((x) => x.v.verdict !== 'violated').map((x) => code(x.p)).join(', ') || 'none'}.`);
+    }
     if (has('v2.14.5')) hist.push(`${code('v2.14.5')} holds every property here (${crashes.map((c) => `${code(c)}: ${seedVerdict(m, 'v2.14.5', c)}`).join('; ')}); its #7692 reset of a consumer ahead of the stream hides the loss instead of preventing it: with a stale index.db and an empty new block (2 messages) the consumer is moved back and the next publish reuses an acked sequence (see [consumer-reconcile](fix-consumer-reconcile.md)).`);
     const rot = FIX_PROFILE_NAMES.filter((p) => p.endsWith('+atomic-lmb-rotation') && has(p));
     if (rot.length) hist.push(`The project's ${code('atomic-lmb-rotation')} (${rot.map((p) => code(p)).join(', ')}) fsyncs the new block before the unlink: ${rot.map((p) => `${code(p)} shows ${crashes.map((c) => `${removalCauses(m, p, c).length ? removalCauses(m, p, c).join(', ') : 'no removal cause'} under ${code(c)}`).join(' and ')}`).join('; ')}, for ${m.costs.find((c) => c.profile === rot[0])?.perLastBlockRemoval.fsyncs ?? '?'} fsync per lmb replacement.`);
