@@ -100,9 +100,7 @@ function fixPage(fix: FixName): PageFn {
       sections.push(`**The counterexample it closes**: none of ${code(fixOf(base)!.base)}'s counterexamples within the matrix bounds is closed by ${code(base)}.`);
     }
     if (fix === 'consumer-reconcile') {
-      sections.push(
-        `**Forward or back?** #7692 (v2.14.0) moves a consumer found ahead of the stream back to the stream's LastSeq. The run above decides against it: at ${code('v2.14.5')} the stream comes back at index.db's stale LastSeq, the consumer is moved back to it, and the next publish is given a sequence that an acked, durable message already had (${code('no-sequence-reuse')}); ${code('stream-not-behind-consumer')} holds only because the consumer was moved. Moving the stream forward instead (skip records up to the consumer's delivered sequence, fsynced) hands out only new sequences and keeps the consumer delivering; the messages between the two LastSeqs are lost either way. The model therefore proposes moving the stream forward.`,
-      );
+      sections.push(`**Forward or back?** Whether moving the stream forward is safer than #7692's moving the consumer back is decided on [its own page](forward-or-back.md), by the workload above rerun under both and the trace that separates them.`);
     }
 
     const idsClosed = (p: string) => [...new Set(m.closure.filter((c) => c.profile === p && c.verdict !== 'violated').map((c) => c.trace))];
