@@ -10,7 +10,7 @@ export const CONFORMANCE_REAL_FLAGS = {
   profile: { kind: 'string', help: 'comma-separated profiles (default: every release profile with a binary in the cache)' },
   server: { kind: 'string', help: 'a binary to use instead of the cached one (with exactly one --profile)' },
   seed: { kind: 'int', min: 0, max: 2 ** 31 - 1, default: 1, help: 'seed of the sampled crash states' },
-  sample: { kind: 'int', min: 0, max: 1000, default: 10, help: 'sampled crash states per crash model (kill, power-loss:ordered)' },
+  sample: { kind: 'int', min: 0, max: 1000, default: 10, help: 'sampled crash states per crash model (kill, power-loss:ext4)' },
   'max-scenario-cases': { kind: 'int', min: 0, max: 10_000, help: 'only the first N scenario crash points (default: all)' },
   concurrency: { kind: 'int', min: 1, max: 16, default: 4, help: 'servers running at once (they mostly wait out AckWait)' },
   out: { kind: 'string', default: 'out/conformance-real', help: 'where disagreements are saved' },

@@ -4,7 +4,7 @@
  * - every recovery (a `start` after a crash or stop) of every conformance scenario;
  * - every recovery of every counterexample in traces/corpus/;
  * - a seeded sample of crash states from random search runs (fast-check, the search's own
- *   alphabet), under `kill` (page-cache images) and `power-loss:ordered` (the disk a power
+ *   alphabet), under `kill` (page-cache images) and `power-loss:ext4` (the disk a power
  *   loss left). The sample uses a 2 s AckWait so the probe's second round costs 2 s, not 30.
  */
 import { readdirSync } from 'node:fs';

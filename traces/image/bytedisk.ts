@@ -14,6 +14,7 @@ import type { ModelEvent, StepResult } from '../../model/step.js';
 import type { StoreConfig } from '../../model/config.js';
 import { blockPath } from '../../model/state.js';
 import { ModelInvariantError } from '../../model/assert.js';
+import { PAGE_BYTES } from '../../model/filesystems.js';
 import { encodeBlockRecord } from './blockfile.js';
 import { toHex } from './hash.js';
 import { encodeIndexDb, type IndexDbVersion } from './indexdb.js';
@@ -45,6 +46,24 @@ function writeAt(old: Uint8Array, offset: number, data: Uint8Array): Uint8Array 
   const out = new Uint8Array(Math.max(old.length, offset + data.length));
   out.set(old.subarray(0, Math.min(old.length, out.length)));
   out.set(data, offset);
+  return out;
+}
+
+/**
+ * A write of which only `pages` (4 KiB file pages) reached the disk (model/disk.ts
+ * partialWriteContent): the file takes the write's size; inside the write's range a kept page
+ * holds the new bytes and any other page what the file held before (zeros past its old end).
+ * With no page kept this is ext4's zero-filled append (#6881).
+ */
+function partialWriteAt(old: Uint8Array, offset: number, data: Uint8Array, pages: readonly number[]): Uint8Array {
+  const end = offset + data.length;
+  const out = new Uint8Array(Math.max(old.length, end));
+  out.set(old);
+  for (const page of pages) {
+    const a = Math.max(offset, page * PAGE_BYTES);
+    const b = Math.min(end, (page + 1) * PAGE_BYTES);
+    if (a < b) out.set(data.subarray(a - offset, b - offset), a);
+  }
   return out;
 }
 
@@ -116,9 +135,12 @@ export class ByteDisk {
       const before = this.lastDisk;
       const fates = before ? fatesOf(before, event.keep) : new Map();
       if (typeof fates === 'string') throw new ModelInvariantError(`crash image: ${fates}`);
-      if ([...fates.values()].some((f) => f.kind === 'partial')) throw new ModelInvariantError('crash image: a torn or zero-filled write is not encoded yet');
       const forced = new Set((before?.inFlight ?? []).filter((o) => o.forced).map((o) => o.id));
-      this.persistWhere((b) => forced.has(b.issued.id) || fates.get(b.issued.id)?.kind === 'keep');
+      for (const b of this.inFlight) {
+        const fate = forced.has(b.issued.id) ? 'keep' : (fates.get(b.issued.id) ?? { kind: 'drop' as const });
+        if (fate === 'keep' || fate.kind === 'keep') applyToView(this.durable, b);
+        else if (fate.kind === 'partial') this.applyPartial(b, fate.pages);
+      }
       this.inFlight = [];
       this.cache = cloneView(this.durable);
     } else {
@@ -128,6 +150,13 @@ export class ByteDisk {
     }
     this.lastDisk = r.state.disk;
     this.check(r, stepIndex);
+  }
+
+  /** A torn or zero-filled write made durable in part (power loss only). */
+  private applyPartial({ issued: { op }, data }: ByteOp, pages: readonly number[]): void {
+    if (op.type !== 'write') broken(`a power loss keeps part of #${op.type}, which is not a write`);
+    if (data === null) broken(`a power loss keeps part of a later piece of a file copy (${op.path})`);
+    this.durable.inodes.set(op.inode, partialWriteAt(this.durable.inodes.get(op.inode) ?? new Uint8Array(), op.offsetBytes, data, pages));
   }
 
   private persistWhere(pick: (b: ByteOp, index: number) => boolean): void {

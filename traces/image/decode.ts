@@ -133,7 +133,9 @@ export function summarizeModelFile(path: string, content: readonly Segment[], ch
   }
   if (path.endsWith('/o.dat')) {
     const head = content[0];
-    return { kind: 'odat', state: head && head.kind === 'odat' ? head.state : null };
+    // An o.dat truncated for its rewrite, the rewrite not yet durable: empty in both views.
+    if (!head) return { kind: 'odat', state: null, error: 'empty' };
+    return { kind: 'odat', state: head.kind === 'odat' ? head.state : null };
   }
   return { kind: 'other', bytes: content.reduce((n, s) => n + s.bytes, 0) };
 }
