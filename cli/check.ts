@@ -1,15 +1,20 @@
 /**
- * The single-profile default check the docs pages read (docs/generate.ts `check()`): every
- * property under `kill` and `power-loss:ext4`, exhaustive within the default bounds, as rows
- * (property × crash model → verdict and the shortest counterexample of each cause). The `check`
- * command itself prints the verdict matrix of every profile (cli/matrix.ts).
+ * `check` (npm start): the default check. Every property under `kill` and
+ * `power-loss:ext4`, exhaustive within the default bounds, printed as a table
+ * (property × crash model → verdict, and for a violation the shortest length of each cause);
+ * each cause's shortest counterexample is written as a trace under out/check/.
  */
 import { join } from 'node:path';
 import type { CrashModel } from '../properties/alphabet.js';
 import { DEFAULT_EXHAUSTIVE_BOUNDS, explore, type ExploreResult } from '../properties/explore.js';
 import { PROPERTY_IDS } from '../properties/invariants.js';
-import type { Cause } from '../properties/causes.js';
+import { DEFAULT_PROFILE } from '../model/profile.js';
+import { serializeTrace } from '../traces/trace.js';
+import { parseArgs, UsageError } from './args.js';
+import { CAUSE_DEFINITIONS, CAUSES, type Cause } from '../properties/causes.js';
 import type { Retention } from '../model/config.js';
+import { replayCommand, writeTrace } from './explore.js';
+import { Progress } from './progress.js';
 
 export const CHECK_CRASH_MODELS: readonly CrashModel[] = ['kill', 'power-loss:ext4'];
 /**
@@ -26,12 +31,13 @@ export function checkDepth(crash: CrashModel): number {
 }
 export const CHECK_OUT_DIR = 'out/check';
 
-
-/** The stream options of the check (the bounds are the default exhaustive bounds). */
-export interface CheckStream {
-  readonly syncAlways?: boolean;
-  readonly retention?: Retention;
-}
+export const CHECK_FLAGS = {
+  profile: { kind: 'string', help: 'server version profile', default: DEFAULT_PROFILE },
+  out: { kind: 'string', help: `folder for counterexample traces (default ${CHECK_OUT_DIR})`, default: CHECK_OUT_DIR },
+  json: { kind: 'boolean', help: 'print the matrix as JSON' },
+  'sync-always': { kind: 'boolean', help: 'the stream runs with jetstream { sync: always }' },
+  retention: { kind: 'string', help: 'the explored stream\'s retention (default workqueue)', choices: ['workqueue', 'interest', 'limits'] },
+} as const;
 
 /** The stream options of the check (the bounds are the default exhaustive bounds). */
 export interface CheckStream {
@@ -91,4 +97,57 @@ export function checkRows(runs: readonly CheckRun[], outDir: string): CheckRow[]
     }
   }
   return rows;
+}
+
+function table(rows: readonly CheckRow[], runs: readonly CheckRun[], profile: string): string {
+  const head = ['property', ...CHECK_CRASH_MODELS];
+  const cell = (r: CheckRow) => (r.verdict === 'violated' ? `VIOLATED: ${(r.causes.length ? r.causes : [{ cause: r.cause, length: r.shortest }]).map((c) => `${c.cause} ${c.length}`).join(', ')}` : r.verdict);
+  const body = PROPERTY_IDS.map((p) => [p, ...CHECK_CRASH_MODELS.map((c) => cell(rows.find((r) => r.property === p && r.crash === c)!))]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: readonly string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  const out = [
+    `default check: profile ${profile}, exhaustive, depth ≤ ${CHECK_CRASH_MODELS.map((c) => `${checkDepth(c)} (${c})`).join(', ')}, ≤ ${DEFAULT_EXHAUSTIVE_BOUNDS.maxMsgs} msgs, ≤ ${DEFAULT_EXHAUSTIVE_BOUNDS.maxCrashes} crash, ${DEFAULT_EXHAUSTIVE_BOUNDS.consumers} consumer, ${DEFAULT_EXHAUSTIVE_BOUNDS.blockSizeBytes}-byte blocks, ${runs[0]?.result.request.bounds.retention ?? 'workqueue'} retention${runs[0]?.result.request.bounds.syncAlways ? ', sync always' : ''}`,
+    'a violation lists each cause found with its shortest counterexample length (events); removal-window and empty-block count against the removal protocol, unsynced-data is loss the sync policy allows',
+    '',
+    line(head),
+    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    ...body.map(line),
+    '',
+    ...runs.map((r) => `${r.crash}: ${r.result.stats.statesGenerated} states generated, ${r.result.stats.distinctStates} distinct, ${r.seconds.toFixed(1)} s`),
+  ];
+  const violated = rows.filter((r) => r.causes.length > 0);
+  if (violated.length > 0) {
+    out.push('', 'counterexamples (shortest of each cause):');
+    for (const r of violated) for (const c of r.causes) out.push(`  ${r.property} under ${r.crash}, ${c.cause}: ${c.message}`, `    ${replayCommand(c.file)}`);
+  }
+  out.push('', 'causes:', ...CAUSES.map((c) => `  ${c}: ${CAUSE_DEFINITIONS[c]}`));
+  return out.join('\n');
+}
+
+export function runCheckCommand(argv: readonly string[], profileName: (p: string | undefined) => string): number {
+  const { flags, positional } = parseArgs(argv, CHECK_FLAGS);
+  if (positional.length > 0) throw new UsageError(`corpus takes no positional argument, got "${positional[0]}"`);
+  const profile = profileName(flags.profile);
+  const progress = new Progress(flags.json);
+  const runs = runCheck(profile, (t) => progress.update(t), { syncAlways: flags['sync-always'], ...(flags.retention ? { retention: flags.retention as Retention } : {}) });
+  progress.done();
+  const rows = checkRows(runs, flags.out!);
+  for (const run of runs) {
+    for (const r of run.result.results) {
+      const row = rows.find((x) => x.property === r.property && x.crash === run.crash)!;
+      for (const c of r.causes) writeTrace(row.causes.find((x) => x.cause === c.cause)!.file, serializeTrace(c.trace));
+    }
+  }
+  if (flags.json) {
+    const json = {
+      profile,
+      bounds: runs[0]?.result.request.bounds ?? DEFAULT_EXHAUSTIVE_BOUNDS,
+      rows,
+      runs: runs.map((r) => ({ crash: r.crash, fileSystem: r.result.fileSystem, complete: r.result.stats.complete, statesGenerated: r.result.stats.statesGenerated, distinctStates: r.result.stats.distinctStates, depth: r.result.stats.depth, seconds: Number(r.seconds.toFixed(3)), coverage: r.result.coverage })),
+    };
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+  } else {
+    process.stdout.write(`${table(rows, runs, profile)}\n`);
+  }
+  return 0;
 }

@@ -11,7 +11,7 @@ import { flagHelp, parseArgs, UsageError } from './args.js';
 import { formatScenarioOutput, replayScenarioFile } from './scenario.js';
 import { EXPLORE_FLAGS, EXPLORE_USAGE, runExploreCommand } from './explore.js';
 import { MATRIX_FLAGS, MATRIX_USAGE, runMatrixCommand } from './matrix.js';
-import { CORPUS_FLAGS, CORPUS_USAGE, runCorpusCommand } from './corpus.js';
+import { CHECK_FLAGS, runCheckCommand } from './check.js';
 import { REPLAY_FLAGS, REPLAY_USAGE, runReplayCommand } from './replay.js';
 import { DIAGRAM_SUMMARY, DIAGRAM_USAGE, runDiagramCommand } from './diagram.js';
 import { TraceError } from '../traces/validate.js';
@@ -56,9 +56,9 @@ const COMMANDS: Record<string, Command> = {
     run: (argv) => runMatrixCommand(argv),
   },
   corpus: {
-    summary: 'the regression corpus (npm run corpus): the single-profile default check, the shortest counterexample of each cause written as a trace',
-    usage: `${CORPUS_USAGE}\n${flagHelp(CORPUS_FLAGS)}`,
-    run: (argv) => runCorpusCommand(argv, getProfileName),
+    summary: 'the single-profile default check (npm run corpus): every property under kill and power-loss:ext4 at the default bounds, each cause\'s shortest counterexample written as a trace',
+    usage: `corpus [--profile P] [--out DIR] [--json] [--sync-always] [--retention R]\n${flagHelp(CHECK_FLAGS)}`,
+    run: (argv) => runCheckCommand(argv, getProfileName),
   },
   explore: {
     summary: 'search for violations of a property (random or exhaustive)',
