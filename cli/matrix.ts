@@ -132,9 +132,11 @@ export function closureLines(m: MatrixResult): string[] {
   const ids = [...new Set(m.closure.map((c) => c.trace))];
   for (const id of ids) {
     const entries = m.closure.filter((c) => c.trace === id);
-    const closed = entries.filter((c) => c.verdict !== 'violated').map((c) => c.profile);
+    const closed = entries.filter((c) => c.verdict === 'holds').map((c) => c.profile);
     const open = entries.filter((c) => c.verdict === 'violated').map((c) => `${c.profile} (${c.cause})`);
+    const vacuous = entries.filter((c) => c.verdict === 'vacuous').map((c) => c.profile);
     out.push(`  ${id}`, `    closed by: ${closed.length ? closed.join(', ') : 'none'}`, `    still violated by: ${open.length ? open.join(', ') : 'none'}`);
+    if (vacuous.length) out.push(`    does not apply to (no run completes its workload): ${vacuous.join(', ')}`);
   }
   return out;
 }

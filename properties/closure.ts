@@ -10,7 +10,7 @@
  * `holds` that none does; `vacuous` that no run reached the property's precondition.
  */
 import { EventError, type ModelEvent } from '../model/step.js';
-import { exploredConfig, isCrashModel, powerLossChoices, type CrashModel, type ExploreBounds } from './alphabet.js';
+import { exploredConfig, isCrashModel, powerLossChoices, startChoices, type CrashModel, type ExploreBounds } from './alphabet.js';
 import { CAUSES, classifyRun, type Cause } from './causes.js';
 import type { Verdict } from './explore.js';
 import { PROPERTY_IDS, type PropertyId } from './invariants.js';
@@ -85,24 +85,31 @@ export function rerunWorkload(workload: readonly WorkloadStep[], profile: string
   const outcome = Object.fromEntries(PROPERTY_IDS.map((p) => [p, { reached: false, byCause: new Map() }])) as Record<PropertyId, PropertyOutcome>;
   const config = exploredConfig(bounds, crash);
 
+  let completedRuns = 0;
   const visit = (i: number, node: SearchNode, path: readonly ModelEvent[]): void => {
-    if (i === workload.length) return;
+    if (i === workload.length) {
+      completedRuns++;
+      return;
+    }
     const w = workload[i]!;
     const actions: Action[] = [];
+    // A start's timer jitter (#6041, #6128, #6220) is the server's choice, not the client's:
+    // every choice this profile allows (one, for a profile without jitter).
+    const variants = w.kind === 'event' && w.event.type === 'start' ? startChoices(node.state) : w.kind === 'event' ? [w.event] : [];
     if (w.kind === 'powerLossWhileDown') {
       if (crash !== 'kill') for (const keep of powerLossChoices(crash, node.state.disk, bounds.reorderWindow)) actions.push({ events: [{ type: 'powerLoss', keep }], crash: true });
     } else if (!w.crash) {
-      actions.push({ events: [w.event], crash: false });
-    } else {
+      for (const event of variants) actions.push({ events: [event], crash: false });
+    } else for (const event of variants) {
       let full;
       try {
-        full = runAction(quiet, node, { events: [w.event], crash: false }, null).results[0]!;
+        full = runAction(quiet, node, { events: [event], crash: false }, null).results[0]!;
       } catch (e) {
-        if (e instanceof EventError) return; // the workload does not apply here
+        if (e instanceof EventError) continue; // the workload does not apply here
         throw e;
       }
       for (let k = 0; k <= full.ops.length; k++) {
-        const killed = { ...w.event, killAfterFileOps: k } as ModelEvent;
+        const killed = { ...event, killAfterFileOps: k } as ModelEvent;
         if (crash === 'kill') {
           actions.push({ events: [killed], crash: true });
           continue;
@@ -137,7 +144,8 @@ export function rerunWorkload(workload: readonly WorkloadStep[], profile: string
     const reached = (ctx.reached[p] ?? 0) > 0;
     const causes = CAUSES.filter((c) => o.byCause.has(c));
     if (causes.length > 0) result[p] = { verdict: 'violated', cause: causes[0]!, causes, witness: o.byCause.get(causes[0]!)! };
-    else result[p] = { verdict: reached ? 'holds' : 'vacuous', cause: null, causes: [] };
+    // No run got through the whole workload (an event this profile refuses): nothing is claimed.
+    else result[p] = { verdict: reached && completedRuns > 0 ? 'holds' : 'vacuous', cause: null, causes: [] };
   }
   return result;
 }

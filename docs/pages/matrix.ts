@@ -69,14 +69,19 @@ export const matrixPage = definePage(
     const ids = [...new Set(m.closure.map((c) => c.trace))];
     sections.push(
       '## Which fix closes which counterexample',
-      "Each counterexample's client workload is rerun under every other profile with every crash choice that profile's own file operations allow at the same points (the operations differ, so the old cut is not replayed).",
+      "Each counterexample's client workload is rerun under every other profile with every crash choice that profile's own file operations allow at the same points (the operations differ, so the old cut is not replayed), and with every timer jitter of a start the profile allows. A profile that refuses an event of the workload gets `vacuous` (\"does not apply\"), not a verdict.",
       ids.length === 0
         ? 'No counterexample within the bounds.'
         : mdTable(
-            ['counterexample', 'closed by', 'still violated by'],
+            ['counterexample', 'still violated by', 'closed by', 'does not apply to'],
             ids.map((id) => {
               const es = m.closure.filter((c) => c.trace === id);
-              return [code(id), es.filter((e) => e.verdict !== 'violated').map((e) => code(e.profile)).join(', ') || '—', es.filter((e) => e.verdict === 'violated').map((e) => `${code(e.profile)} (${e.cause})`).join(', ') || '—'];
+              return [
+                code(id),
+                es.filter((e) => e.verdict === 'violated').map((e) => `${code(e.profile)} (${e.cause})`).join(', ') || '—',
+                es.filter((e) => e.verdict === 'holds').map((e) => code(e.profile)).join(', ') || '—',
+                es.filter((e) => e.verdict === 'vacuous').map((e) => code(e.profile)).join(', ') || '—',
+              ];
             }),
           ),
     );
@@ -109,9 +114,12 @@ export const matrixPage = definePage(
       const minRule = PROFILE_NAMES.map((p) => ({ p, v: rerunWorkload(MIN_TOMBSTONE_WORKLOAD, p, 'kill', { ...m.rows[0]!.bounds, maxMsgs: 3 })['stream-not-behind-consumer'] }));
       const broken = minRule.filter((x) => x.v.verdict === 'violated');
       ensure(broken.every((x) => x.v.causes.includes('tombstone-rule')), 'the minimum-tombstone workload breaks a release by another cause');
-      hist.push(`#7123 and #7384 (${code('v2.11.11')}) detect missing blocks and take the largest tombstone. The minimum-tombstone rollback needs 3 messages, beyond these bounds; its workload (reference section 8: ack 3 replaces the lmb with a tombstone, ack 1 appends one, a kill anywhere in the second ack) rerun under every release breaks ${code('stream-not-behind-consumer')} with ${code('tombstone-rule')} at ${broken.map((x) => code(x.p)).join(', ') || 'none'} and holds at ${minRule.filter((x) => x.v.verdict !== 'violated').map((x) => code(x.p)).join(', ') || 'none'}.`);
+      hist.push(`#7123 and #7384 (${code('v2.11.11')}) detect missing blocks and take the largest tombstone. The minimum-tombstone rollback needs 3 messages, beyond these bounds; its workload (reference section 8: ack 3 replaces the lmb with a tombstone, ack 1 appends one, a kill anywhere in the second ack) rerun under every release breaks ${code('stream-not-behind-consumer')} with ${code('tombstone-rule')} at ${broken.map((x) => code(x.p)).join(', ') || 'none'} and holds at ${minRule.filter((x) => x.v.verdict === 'holds').map((x) => code(x.p)).join(', ') || 'none'}.`);
     }
-    if (has('v2.14.5')) hist.push(`${code('v2.14.5')} holds every property here (${crashes.map((c) => `${code(c)}: ${seedVerdict(m, 'v2.14.5', c)}`).join('; ')}); its #7692 reset of a consumer ahead of the stream hides the loss instead of preventing it: with a stale index.db and an empty new block (2 messages) the consumer is moved back and the next publish reuses an acked sequence (see [consumer-reconcile](fix-consumer-reconcile.md)).`);
+    if (has('v2.14.5')) {
+      const broken = (c: string) => m.rows.filter((r) => r.profile === 'v2.14.5' && r.crash === c && r.verdict === 'violated').map((r) => `${code(r.property)} (${r.causes.map((k) => k.cause).join(', ')})`);
+      hist.push(`Within these bounds ${code('v2.14.5')} ${crashes.map((c) => `under ${code(c)} ${broken(c).length ? `breaks ${broken(c).join(', ')}` : 'holds every property'}`).join(', and ')}. Its #7692 reset of a consumer ahead of the stream hides a reset rather than preventing it: with a stale index.db and an empty new block (2 messages, beyond these bounds) the consumer is moved back and the next publish reuses an acknowledged sequence ([forward or back?](forward-or-back.md)).`);
+    }
     const rot = FIX_PROFILE_NAMES.filter((p) => p.endsWith('+atomic-lmb-rotation') && has(p));
     if (rot.length) hist.push(`The project's ${code('atomic-lmb-rotation')} (${rot.map((p) => code(p)).join(', ')}) fsyncs the new block before the unlink: ${rot.map((p) => `${code(p)} shows ${crashes.map((c) => `${removalCauses(m, p, c).length ? removalCauses(m, p, c).join(', ') : 'no removal cause'} under ${code(c)}`).join(' and ')}`).join('; ')}, for ${m.costs.find((c) => c.profile === rot[0])?.perLastBlockRemoval.fsyncs ?? '?'} fsync per lmb replacement.`);
     sections.push('## What it says about the fix history', hist.join(' '), '## Causes', CAUSES.map((c) => `- ${code(c)}: ${CAUSE_DEFINITIONS[c]}`).join('\n'), `Releases: ${PROFILE_NAMES.map((p) => code(p)).join(', ')}. Proposed fixes: each on its own page, linked from the [index](README.md).`);
