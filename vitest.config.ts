@@ -6,5 +6,6 @@ export default defineConfig({
     exclude: ['node_modules/**', 'out/**'],
     testTimeout: 120_000,
     pool: 'forks',
+    setupFiles: ['./vitest.setup.ts'],
   },
 });

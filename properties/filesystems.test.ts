@@ -56,7 +56,8 @@ describe('pinned results per file system (v2.10.22, exhaustive, depth 7)', () =>
     const loss = empty!.trace.steps.findIndex((s) => s.event.type === 'powerLoss');
     const blocks = empty!.trace.steps[loss]!.observation.files.filter((f) => f.path.endsWith('.blk'));
     expect(blocks).toHaveLength(1);
-    expect(blocks[0]!.bytes).toBe(0);
+    // #6881's state: the only block holds no record, at 0 bytes or at its new size reading as zeros.
+    expect(blocks[0]!.bytes === 0 || zeroFilled(empty!.events)).toBe(true);
     const unsynced = snbc.causes.find((c) => c.cause === 'unsynced-data');
     expect(unsynced).toBeDefined();
     expect(removesABlock(unsynced!.trace)).toBe(false);
