@@ -9,8 +9,8 @@
  * to the stream's LastSeq, so the next publishes reuse sequences the consumer had already been
  * given and acked; a client that deduplicates or reports by sequence sees two messages with
  * one number (property `no-sequence-reuse`). Moving the stream forward hands out only new
- * sequences; the messages between the two LastSeqs were lost either way. docs/fixes/ shows the
- * trace that decides it.
+ * sequences; the messages between the two LastSeqs were lost either way. docs/forward-or-back.md
+ * shows the workload and the trace that decide it.
  */
 import type { Draft } from 'immer';
 import { skipMsg } from './blocks.js';
