@@ -79,18 +79,38 @@ describe('explore command', () => {
     const j = JSON.parse(r.out);
     // Stopped at the first violation: the search did not exhaust its bounds.
     expect(j).toMatchObject({ profile: 'v2.10.22', property: 'stream-not-behind-consumer', crash: 'kill', fileSystem: 'ext4', mode: 'exhaustive', verdict: 'violated', complete: false });
-    expect(Object.keys(j.stats).sort()).toEqual(['depth', 'distinctStates', 'runs', 'seconds', 'statesGenerated']);
+    expect(Object.keys(j.stats).sort()).toEqual(['complete', 'depth', 'distinctStates', 'maxDepth', 'runs', 'seconds', 'statesGenerated', 'transitions', 'visitedBytes', 'workers']);
+    expect(j.stats.complete).toBe(false);
     // 5 events: the o.dat flusher kicked by UpdateAcks lands between the unlink and the create (section 8); the kill cuts the removal.
     expect(j.counterexample).toMatchObject({ seed: null, length: 5, cause: 'removal-window', file: out, replay: `npx tsx cli/main.ts replay ${out}` });
     expect(JSON.parse(readFileSync(out, 'utf8')).violation).toMatchObject({ property: 'stream-not-behind-consumer', cause: 'removal-window' });
     expect((await cli('replay', out)).code).toBe(0);
   });
 
-  it('reports complete: true when the search exhausted its bounds, and takes --sync-always and --retention', async () => {
-    const r = await cli('explore', '--property', 'no-stored-loss', '--crash', 'power-loss:xfs', '--sync-always', '--retention', 'limits', '--depth', '3', '--json', '--out', join(tmp, 'x.json'));
+  it('reports complete: true only at the fixpoint, complete: false at a depth bound, and takes --sync-always and --retention', async () => {
+    const common = ['explore', '--property', 'no-stored-loss', '--crash', 'power-loss:xfs', '--sync-always', '--retention', 'limits', '--max-msgs', '0', '--json', '--out', join(tmp, 'x.json')];
+    const r = await cli(...common);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
-    expect(j).toMatchObject({ crash: 'power-loss:xfs', fileSystem: 'xfs', complete: true, bounds: { syncAlways: true, retention: 'limits', depth: 3 } });
+    expect(j).toMatchObject({ crash: 'power-loss:xfs', fileSystem: 'xfs', verdict: 'vacuous', complete: true, bounds: { syncAlways: true, retention: 'limits', depth: null } });
+    const capped = JSON.parse((await cli(...common, '--depth', '2')).out);
+    expect(capped).toMatchObject({ complete: false, bounds: { depth: 2 } });
+  });
+
+  it('without --property: every property in one search to the fixpoint, each cause classified, the same with 1 or 2 workers', async () => {
+    const args = ['explore', '--crash', 'kill', '--max-msgs', '1', '--max-crashes', '1', '--max-starts', '2', '--json'];
+    const one = await cli(...args, '--workers', '1');
+    const two = await cli(...args, '--workers', '2');
+    expect(one.code).toBe(0);
+    const a = JSON.parse(one.out);
+    const b = JSON.parse(two.out);
+    expect(a.stats).toMatchObject({ complete: true, workers: 1 });
+    expect(a.properties.map((p: { property: string }) => p.property)).toEqual(['stream-not-behind-consumer', 'no-sequence-reuse', 'no-acked-redelivery', 'no-stored-loss', 'consumer-keeps-delivering', 'clean-restart-identity']);
+    // The seed bug: a kill inside the block removal (5 events), so its cause is removal-window.
+    expect(a.properties[0]).toMatchObject({ verdict: 'violated', shortest: 5, cause: 'removal-window' });
+    expect(a.properties[0].causes[0]).toMatchObject({ cause: 'removal-window', length: 5 });
+    const strip = (j: { stats: Record<string, unknown> }) => JSON.stringify({ ...j, stats: { ...j.stats, seconds: null, workers: null } });
+    expect(strip(b)).toBe(strip(a));
   });
 
   it('refuses a second unfiltered consumer on a workqueue stream with the server\'s reason', async () => {
@@ -105,7 +125,8 @@ describe('explore command', () => {
     expectOneLineError(await cli('explore', '--property', 'no-stored-loss', '--crash', 'power-loss:ordered'), /option --crash: "power-loss:ordered" is not one of kill, power-loss:ext4/);
     expectOneLineError(await cli('explore', '--property', 'no-stored-loss', '--retention', 'forever'), /option --retention/);
     expectOneLineError(await cli('explore', '--property', 'no-stored-loss', '--bogus'), /unknown option --bogus/);
-    expectOneLineError(await cli('explore', '--crash', 'kill'), /option --property is required/);
+    expectOneLineError(await cli('explore', '--mode', 'random', '--crash', 'kill'), /option --property is required with --mode random/);
+    expectOneLineError(await cli('explore', '--mode', 'random', '--property', 'no-stored-loss', '--workers', '2'), /--workers applies to --mode exhaustive only/);
     expectOneLineError(await cli('explore', '--property', 'no-stored-loss', '--runs', '5'), /--runs applies to --mode random only/);
   });
 });

@@ -1,10 +1,11 @@
 /** `explore`: search one profile for violations of a property under a crash model. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { BOUND_LIMITS, CRASH_MODELS, exploredStreamError, type CrashModel, type ExploreBounds, type NumericBound } from '../properties/alphabet.js';
 import { CAUSE_DEFINITIONS } from '../properties/causes.js';
 import type { Retention } from '../model/config.js';
-import { DEFAULT_EXHAUSTIVE_BOUNDS, DEFAULT_RANDOM_BOUNDS, DEFAULT_RANDOM_RUNS, DEFAULT_SEED, explore, type ExploreResult, type Mode, type PropertyResult } from '../properties/explore.js';
+import { DEFAULT_EXHAUSTIVE_BOUNDS, DEFAULT_MAX_REDELIVERIES, DEFAULT_RANDOM_BOUNDS, DEFAULT_RANDOM_RUNS, DEFAULT_SEED, EXTRA_STARTS, explore, type ExploreResult, type Mode, type PropertyResult } from '../properties/explore.js';
 import { PROPERTY_IDS, type PropertyId } from '../properties/invariants.js';
 import { DEFAULT_PROFILE } from '../model/profile.js';
 import { describeEvent } from '../traces/describe.js';
@@ -16,13 +17,13 @@ const int = (help: string, k: NumericBound) => ({ kind: 'int', help, min: BOUND_
 
 export const EXPLORE_FLAGS = {
   profile: { kind: 'string', help: 'server version profile', default: DEFAULT_PROFILE },
-  property: { kind: 'string', help: 'the property to check', choices: PROPERTY_IDS },
+  property: { kind: 'string', help: 'the property to check (exhaustive default: every property, in one search)', choices: PROPERTY_IDS },
   crash: { kind: 'string', help: 'crash model', choices: CRASH_MODELS, default: 'kill' },
   mode: { kind: 'string', help: 'random (fast-check, shrinking) or exhaustive (breadth-first, shortest)', choices: ['random', 'exhaustive'], default: 'exhaustive' },
   seed: { kind: 'int', help: `random: the seed (default ${DEFAULT_SEED})`, min: -2147483648, max: 2147483647 },
   runs: { kind: 'int', help: `random: number of runs (default ${DEFAULT_RANDOM_RUNS})`, min: 1, max: 10_000_000 },
   path: { kind: 'string', help: 'random: replay a fast-check path printed with a counterexample' },
-  depth: int('most actions in one run (exhaustive default 9, random 24)', 'depth'),
+  depth: int('most actions in one run (exhaustive default: none, the search runs to its fixpoint; random 24)', 'depth'),
   'max-msgs': int('most messages stored in one run (exhaustive default 2, random 6)', 'maxMsgs'),
   'max-crashes': int('most crashes in one run (exhaustive default 1, random 4)', 'maxCrashes'),
   consumers: int('number of consumers (default 1)', 'consumers'),
@@ -30,11 +31,15 @@ export const EXPLORE_FLAGS = {
   'reorder-window': int('power-loss:posix: newest in-flight operations a power loss may keep in any combination (default 4)', 'reorderWindow'),
   'sync-always': { kind: 'boolean', help: 'the stream runs with jetstream { sync: always } (fsync after every block write, O_SYNC o.dat)' },
   retention: { kind: 'string', help: 'the explored stream\'s retention (default workqueue)', choices: ['workqueue', 'interest', 'limits'] },
+  'max-starts': int(`exhaustive: most completed starts in one run (default max-crashes + ${EXTRA_STARTS})`, 'maxStarts'),
+  'max-redeliveries': int(`exhaustive: most redeliveries in one run (default ${DEFAULT_MAX_REDELIVERIES})`, 'maxRedeliveries'),
+  workers: { kind: 'int', help: `exhaustive: worker threads (default the number of cores, ${availableParallelism()})`, min: 1, max: 64 },
+  'verify-fingerprints': { kind: 'boolean', help: 'exhaustive, test mode: keep every full canonical state and fail if two distinct states share a fingerprint' },
   out: { kind: 'string', help: 'where to write the counterexample trace (default out/counterexamples/...)' },
   json: { kind: 'boolean', help: 'print one JSON object' },
 } as const;
 
-export const EXPLORE_USAGE = `explore --property P [--profile P] [--crash ${CRASH_MODELS.join('|')}] [--mode random|exhaustive] [--seed N] [--runs N] [--path P] [--depth N] [--max-msgs N] [--max-crashes N] [--consumers N] [--block-size-bytes N] [--reorder-window N] [--sync-always] [--retention workqueue|interest|limits] [--out FILE] [--json]`;
+export const EXPLORE_USAGE = `explore [--property P] [--profile P] [--crash ${CRASH_MODELS.join('|')}] [--mode random|exhaustive] [--seed N] [--runs N] [--path P] [--depth N] [--max-msgs N] [--max-crashes N] [--consumers N] [--block-size-bytes N] [--reorder-window N] [--sync-always] [--retention workqueue|interest|limits] [--max-starts N] [--max-redeliveries N] [--workers N] [--verify-fingerprints] [--out FILE] [--json]`;
 
 export function defaultTracePath(profile: string, property: string, crash: string, mode: string): string {
   return `out/counterexamples/${profile}_${property}_${crash.replace(':', '-')}_${mode}.json`;
@@ -49,8 +54,10 @@ export function replayCommand(file: string): string {
   return `npx tsx cli/main.ts replay ${file}`;
 }
 
-function boundsDescription(b: ExploreBounds, crash: CrashModel): string {
-  const parts = [`depth ≤ ${b.depth}`, `≤ ${b.maxMsgs} msgs`, `≤ ${b.maxCrashes} crash${b.maxCrashes === 1 ? '' : 'es'}`, `${b.consumers} consumer${b.consumers === 1 ? '' : 's'}`, `${b.blockSizeBytes}-byte blocks`];
+export function boundsDescription(b: ExploreBounds, crash: CrashModel): string {
+  const parts = [b.depth === null ? 'no depth bound' : `depth ≤ ${b.depth}`, `≤ ${b.maxMsgs} msgs`, `≤ ${b.maxCrashes} crash${b.maxCrashes === 1 ? '' : 'es'}`, `${b.consumers} consumer${b.consumers === 1 ? '' : 's'}`, `${b.blockSizeBytes}-byte blocks`];
+  if (b.maxStarts !== undefined) parts.push(`≤ ${b.maxStarts} starts`);
+  if (b.maxRedeliveries !== undefined) parts.push(`≤ ${b.maxRedeliveries} redeliver${b.maxRedeliveries === 1 ? 'y' : 'ies'}`);
   if (crash === 'power-loss:posix') parts.push(`reorder window ${b.reorderWindow}`);
   parts.push(`${b.retention ?? 'workqueue'} retention`);
   if (b.syncAlways) parts.push('sync always');
@@ -69,7 +76,7 @@ export function reportJson(result: ExploreResult, r: PropertyResult, seconds: nu
     verdict: r.verdict,
     complete: result.stats.complete,
     bounds: { ...req.bounds, ...(req.mode === 'random' ? { runs: req.runs, seed: req.seed } : {}) },
-    stats: { statesGenerated: result.stats.statesGenerated, distinctStates: result.stats.distinctStates, depth: result.stats.depth, runs: result.stats.runs, seconds },
+    stats: statsJson(result, seconds),
     coverage: result.coverage,
     preconditionReached: r.reached,
     ...(r.counterexample && file
@@ -87,6 +94,19 @@ export function reportJson(result: ExploreResult, r: PropertyResult, seconds: nu
           },
         }
       : {}),
+  };
+}
+
+/** The search's figures, for JSON reports. */
+export function statsJson(result: ExploreResult, seconds: number): Record<string, unknown> {
+  const s = result.stats;
+  return {
+    statesGenerated: s.statesGenerated,
+    distinctStates: s.distinctStates,
+    depth: s.depth,
+    runs: s.runs,
+    ...(s.complete !== undefined ? { transitions: s.transitions, maxDepth: s.depth, complete: s.complete, visitedBytes: s.visitedBytes, workers: s.workers } : {}),
+    seconds,
   };
 }
 
@@ -108,7 +128,7 @@ function readable(result: ExploreResult, r: PropertyResult, seconds: number, fil
     lines.push('verdict: VACUOUS: the property\'s precondition was never reached; widen the bounds');
   }
   const s = result.stats;
-  lines.push(`stats: ${s.statesGenerated} states generated${s.distinctStates !== null ? `, ${s.distinctStates} distinct` : ''}, depth ${s.depth}${s.runs !== null ? `, ${s.runs} runs` : ''}, ${s.complete ? 'complete within the bounds' : 'not complete (stopped at the first violation, or random)'}, file system ${result.fileSystem}, ${seconds.toFixed(1)} s`);
+  lines.push(`stats: ${s.statesGenerated} states generated${s.distinctStates !== null ? `, ${s.distinctStates} distinct` : ''}, depth ${s.depth}${s.runs !== null ? `, ${s.runs} runs` : ''}, ${s.complete ? 'complete (every reachable state within the bounds)' : req.mode === 'exhaustive' ? 'NOT complete (stopped at the depth bound or at the first violation)' : 'not complete (random)'}, file system ${result.fileSystem}, ${seconds.toFixed(1)} s`);
   lines.push(`coverage: ${Object.entries(result.coverage).filter(([k]) => !k.startsWith('crash-point:')).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   const points = Object.keys(result.coverage).filter((k) => k.startsWith('crash-point:')).length;
   lines.push(`crash points explored: ${points} distinct`);
@@ -118,26 +138,68 @@ function readable(result: ExploreResult, r: PropertyResult, seconds: number, fil
 function bounds(mode: Mode, f: Record<string, unknown>): ExploreBounds {
   const d = mode === 'random' ? DEFAULT_RANDOM_BOUNDS : DEFAULT_EXHAUSTIVE_BOUNDS;
   const pick = (k: string, dv: number) => (f[k] as number | undefined) ?? dv;
+  const maxCrashes = pick('max-crashes', d.maxCrashes);
   return {
-    depth: pick('depth', d.depth),
+    depth: (f.depth as number | undefined) ?? d.depth,
     maxMsgs: pick('max-msgs', d.maxMsgs),
-    maxCrashes: pick('max-crashes', d.maxCrashes),
+    maxCrashes,
     consumers: pick('consumers', d.consumers),
     blockSizeBytes: pick('block-size-bytes', d.blockSizeBytes),
     reorderWindow: pick('reorder-window', d.reorderWindow),
     retention: (f.retention as Retention | undefined) ?? d.retention ?? 'workqueue',
     syncAlways: f['sync-always'] === true,
+    ...(mode === 'exhaustive' ? { maxStarts: pick('max-starts', maxCrashes + EXTRA_STARTS), maxRedeliveries: pick('max-redeliveries', DEFAULT_MAX_REDELIVERIES) } : {}),
   };
+}
+
+/** Every property in one exhaustive search: the report of `explore --json` without --property. */
+export function allPropertiesJson(result: ExploreResult, seconds: number, files: Readonly<Record<string, string>>): Record<string, unknown> {
+  const req = result.request;
+  return {
+    profile: req.profile,
+    crash: req.crash,
+    mode: req.mode,
+    bounds: req.bounds,
+    stats: statsJson(result, seconds),
+    properties: result.results.map((r) => ({
+      property: r.property,
+      verdict: r.verdict,
+      preconditionReached: r.reached,
+      ...(r.counterexample ? { shortest: r.counterexample.events.length, message: r.counterexample.message, file: files[r.property] ?? null } : {}),
+      ...(r.counterexample ? { cause: r.counterexample.cause } : {}),
+      causes: r.causes.map((c) => ({ cause: c.cause, length: c.events.length, message: c.message, events: c.events })),
+    })),
+    coverage: result.coverage,
+  };
+}
+
+function allPropertiesReadable(result: ExploreResult, seconds: number, files: Readonly<Record<string, string>>): string {
+  const req = result.request;
+  const s = result.stats;
+  const lines = [`explore ${req.profile}, every property, under ${req.crash}, exhaustive (${boundsDescription(req.bounds, req.crash)})`];
+  for (const r of result.results) {
+    if (r.verdict === 'violated') {
+      lines.push(`  ${r.property}: VIOLATED, shortest ${r.counterexample!.events.length} events: ${r.counterexample!.message}`);
+      for (const c of r.causes) lines.push(`      cause ${c.cause}: shortest ${c.events.length} events`);
+      if (files[r.property]) lines.push(`      replay: ${replayCommand(files[r.property]!)}`);
+    } else lines.push(`  ${r.property}: ${r.verdict}${r.verdict === 'holds' ? ` (precondition reached ${r.reached} times)` : ''}`);
+  }
+  lines.push(`state space: ${s.distinctStates} distinct states, ${s.transitions} transitions, max depth ${s.depth}, ${s.complete ? 'complete' : 'NOT complete'}; ${s.workers} worker${s.workers === 1 ? '' : 's'}, ${seconds.toFixed(1)} s`);
+  return lines.join('\n');
 }
 
 export function runExploreCommand(argv: readonly string[], profileName: (p: string | undefined) => string): number {
   const { flags, positional } = parseArgs(argv, EXPLORE_FLAGS);
   if (positional.length > 0) throw new UsageError(`explore takes no positional argument, got "${positional[0]}"`);
-  if (!flags.property) throw new UsageError(`option --property is required (one of ${PROPERTY_IDS.join(', ')})`);
   const mode = flags.mode as Mode;
+  if (!flags.property && mode === 'random') throw new UsageError(`option --property is required with --mode random (one of ${PROPERTY_IDS.join(', ')})`);
   if (mode === 'exhaustive') {
     for (const k of ['seed', 'runs', 'path'] as const) if (flags[k] !== undefined) throw new UsageError(`option --${k} applies to --mode random only`);
+  } else {
+    for (const k of ['max-starts', 'max-redeliveries', 'workers'] as const) if (flags[k] !== undefined) throw new UsageError(`option --${k} applies to --mode exhaustive only`);
+    if (flags['verify-fingerprints']) throw new UsageError('option --verify-fingerprints applies to --mode exhaustive only');
   }
+  if (!flags.property && flags.out !== undefined) throw new UsageError('option --out needs --property (without it every counterexample is written under out/counterexamples/)');
   const crash = flags.crash as CrashModel;
   const profile = profileName(flags.profile);
   const b = bounds(mode, flags as Record<string, unknown>);
@@ -147,18 +209,31 @@ export function runExploreCommand(argv: readonly string[], profileName: (p: stri
   const started = performance.now();
   const result = explore({
     profile,
-    properties: [flags.property as PropertyId],
+    properties: flags.property ? [flags.property as PropertyId] : PROPERTY_IDS,
     crash,
     mode,
     bounds: b,
     seed: flags.seed ?? DEFAULT_SEED,
     runs: flags.runs ?? DEFAULT_RANDOM_RUNS,
     ...(flags.path !== undefined ? { path: flags.path } : {}),
-    stopEarly: true,
+    stopEarly: flags.property !== undefined,
+    byCause: flags.property === undefined,
+    workers: flags.workers ?? availableParallelism(),
+    verifyFingerprints: flags['verify-fingerprints'],
     onProgress: (t) => progress.update(t),
   });
   progress.done();
   const seconds = (performance.now() - started) / 1000;
+  if (!flags.property) {
+    const files: Record<string, string> = {};
+    for (const r of result.results) {
+      if (!r.counterexample) continue;
+      files[r.property] = defaultTracePath(profile, r.property, crash, mode);
+      writeTrace(files[r.property]!, serializeTrace(r.counterexample.trace));
+    }
+    process.stdout.write(`${flags.json ? JSON.stringify(allPropertiesJson(result, Number(seconds.toFixed(3)), files), null, 2) : allPropertiesReadable(result, seconds, files)}\n`);
+    return 0;
+  }
   const r = result.results[0]!;
   let file: string | null = null;
   if (r.counterexample) {

@@ -102,7 +102,7 @@ export function verdictCell(r: MatrixRow): string {
 }
 
 export function boundsText(b: ExploreBounds): string {
-  return `depth ≤ ${b.depth} actions, ≤ ${b.maxMsgs} msg${b.maxMsgs === 1 ? '' : 's'}, ≤ ${b.maxCrashes} crash${b.maxCrashes === 1 ? '' : 'es'}, ${b.consumers} consumer, ${b.blockSizeBytes}-byte blocks, ${b.retention ?? 'workqueue'} retention${b.syncAlways ? ', sync always' : ''}`;
+  return `${b.depth === null ? 'to the fixpoint' : `depth ≤ ${b.depth} actions`}, ≤ ${b.maxMsgs} msg${b.maxMsgs === 1 ? '' : 's'}, ≤ ${b.maxCrashes} crash${b.maxCrashes === 1 ? '' : 'es'}, ${b.consumers} consumer, ${b.blockSizeBytes}-byte blocks, ${b.retention ?? 'workqueue'} retention${b.syncAlways ? ', sync always' : ''}`;
 }
 
 /** The verdict tables (one per crash model), in text. */

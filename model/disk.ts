@@ -251,12 +251,21 @@ export function applyToView(view: Draft<FsView> | { entries: Record<string, numb
   applyOp(view as Draft<FsView>, op);
 }
 
+/**
+ * A file's content as a frozen array: never changed in place (a write builds a new one), so
+ * successive states share what a step did not write. Inside an immer draft (tests), plain.
+ */
+function frozenContent(content: Segment[]): Draft<Segment>[] {
+  return Object.freeze(content) as unknown as Draft<Segment>[];
+}
+const EMPTY_CONTENT = frozenContent([]);
+
 function applyOp(view: Draft<FsView>, op: FileOp): void {
   const sizes = view.sizes;
   switch (op.type) {
     case 'create':
       view.entries[op.path] = op.inode;
-      if (!(op.inode in view.inodes)) view.inodes[op.inode] = [];
+      if (!(op.inode in view.inodes)) view.inodes[op.inode] = EMPTY_CONTENT;
       if (sizes && sizes[op.inode] === undefined) sizes[op.inode] = 0;
       return;
     case 'write': {
@@ -264,13 +273,13 @@ function applyOp(view: Draft<FsView>, op: FileOp): void {
       const size = content ? (sizes?.[op.inode] ?? contentBytes(content as readonly Segment[])) : 0;
       // An append at the end: push (rewriting the whole list would make long files quadratic).
       if (content && op.offsetBytes === size && isDraft(content)) content.push(op.segment as Draft<Segment>);
-      else if (content && op.offsetBytes === size) view.inodes[op.inode] = [...content, op.segment] as Draft<Segment>[];
-      else view.inodes[op.inode] = writeContent(content ?? [], op.offsetBytes, op.segment) as Draft<Segment>[];
+      else if (content && op.offsetBytes === size) view.inodes[op.inode] = frozenContent([...(content as readonly Segment[]), op.segment]);
+      else view.inodes[op.inode] = frozenContent(writeContent(content ?? [], op.offsetBytes, op.segment));
       if (sizes) sizes[op.inode] = Math.max(size, op.offsetBytes + op.segment.bytes);
       return;
     }
     case 'truncate':
-      view.inodes[op.inode] = truncateContent(view.inodes[op.inode] ?? [], op.sizeBytes) as Draft<Segment>[];
+      view.inodes[op.inode] = frozenContent(truncateContent(view.inodes[op.inode] ?? [], op.sizeBytes));
       if (sizes) sizes[op.inode] = op.sizeBytes;
       return;
     case 'unlink':
@@ -280,7 +289,7 @@ function applyOp(view: Draft<FsView>, op: FileOp): void {
       if (view.entries[op.from] === op.inode) {
         delete view.entries[op.from];
         view.entries[op.to] = op.inode;
-        if (!(op.inode in view.inodes)) view.inodes[op.inode] = [];
+        if (!(op.inode in view.inodes)) view.inodes[op.inode] = EMPTY_CONTENT;
       }
       return;
     case 'fsync':
@@ -290,7 +299,7 @@ function applyOp(view: Draft<FsView>, op: FileOp): void {
 }
 
 function applyPartial(view: Draft<FsView>, op: Extract<FileOp, { type: 'write' }>, pages: readonly number[]): void {
-  view.inodes[op.inode] = partialWriteContent(view.inodes[op.inode] ?? [], op.offsetBytes, op.segment, pages) as Draft<Segment>[];
+  view.inodes[op.inode] = frozenContent(partialWriteContent(view.inodes[op.inode] ?? [], op.offsetBytes, op.segment, pages));
 }
 
 /** A draft's current value (or the value itself): plain data, safe to clone and keep. */
@@ -315,8 +324,8 @@ function opPaths(op: FileOp): readonly string[] {
 function fold(disk: Draft<Disk>): void {
   const blockedInodes = new Set<number>();
   const blockedPaths = new Set<string>();
-  const keep: Draft<InFlightOp>[] = [];
-  for (const o of disk.inFlight) {
+  const keep: InFlightOp[] = [];
+  for (const o of plain(disk.inFlight as readonly InFlightOp[])) {
     const op = o.op as FileOp;
     const inode = opInode(op);
     const paths = opPaths(op);
@@ -329,19 +338,39 @@ function fold(disk: Draft<Disk>): void {
     if (inode !== null) blockedInodes.add(inode);
     for (const p of paths) blockedPaths.add(p);
   }
-  if (keep.length !== disk.inFlight.length) disk.inFlight = keep;
+  if (keep.length !== disk.inFlight.length) setInFlight(disk, keep);
+}
+
+/**
+ * An in-flight entry with some flags changed: a new frozen entry. Entries are never changed
+ * in place, so successive states share them (the search copies a state per step, and a long
+ * run holds thousands of entries).
+ */
+/**
+ * Replace the in-flight list: a frozen array, never changed in place (an operation issued
+ * builds a new one), so successive states share it; the copy is a native array copy.
+ */
+function setInFlight(disk: Draft<Disk>, list: InFlightOp[]): void {
+  disk.inFlight = Object.freeze(list) as unknown as Draft<InFlightOp>[];
+}
+
+function withFlags(o: InFlightOp | Draft<InFlightOp>, flags: Partial<Pick<InFlightOp, 'forced' | 'journal'>>): Draft<InFlightOp> {
+  return Object.freeze({ ...plain(o as InFlightOp), ...flags }) as Draft<InFlightOp>;
 }
 
 /** Force the in-flight operations `pick` selects (they will survive any power loss). */
 function forceWhere(disk: Draft<Disk>, pick: (o: InFlightOp) => boolean): boolean {
-  let any = false;
-  for (const o of disk.inFlight) {
-    if (!o.forced && pick(o as InFlightOp)) {
-      o.forced = true;
-      any = true;
+  let changed: InFlightOp[] | null = null;
+  const list = plain(disk.inFlight as readonly InFlightOp[]);
+  for (let i = 0; i < list.length; i++) {
+    const o = list[i]!;
+    if (!o.forced && pick(o)) {
+      changed ??= [...list];
+      changed[i] = withFlags(o, { forced: true }) as InFlightOp;
     }
   }
-  return any;
+  if (changed) setInFlight(disk, changed);
+  return changed !== null;
 }
 
 /** Whether the in-flight operations on an inode hold metadata not yet committed. */
@@ -392,7 +421,9 @@ export function issueOp(disk: Draft<Disk>, fs: FileSystemProfile, op: FileOp, at
   const sizeBefore = op.type === 'write' ? (disk.cache.sizes?.[op.inode] ?? contentBytes(disk.cache.inodes[op.inode] ?? [])) : 0;
   if (op.type === 'rename' && fs.renameReplaceFlush && disk.cache.entries[op.to] !== undefined) {
     // auto_da_alloc: a rename over an existing file flushes the renamed file's data first.
-    for (const o of disk.inFlight) if (!o.forced && o.op.type === 'write' && o.op.inode === op.inode) o.journal = true;
+    const list = plain(disk.inFlight as readonly InFlightOp[]);
+    const flushed = list.map((o) => (!o.forced && o.op.type === 'write' && o.op.inode === op.inode ? (withFlags(o, { journal: true }) as InFlightOp) : o));
+    if (flushed.some((o, i) => o !== list[i])) setInFlight(disk, flushed);
   }
   applyToView(disk.cache, op);
   let forcedAny = false;
@@ -407,7 +438,7 @@ export function issueOp(disk: Draft<Disk>, fs: FileSystemProfile, op: FileOp, at
     default: {
       const { journal, forced } = classify(disk, fs, op);
       const extendsFile = op.type === 'write' && op.offsetBytes + op.segment.bytes > sizeBefore;
-      disk.inFlight.push({ ...issued, journal, extends: extendsFile, forced } as Draft<InFlightOp>);
+      setInFlight(disk, [...plain(disk.inFlight as readonly InFlightOp[]), Object.freeze({ ...issued, journal, extends: extendsFile, forced })]);
       forcedAny = forced;
       if (op.type === 'write' && op.osync) forcedAny = fsyncInode(disk, fs, op.inode) || forcedAny;
     }
@@ -533,11 +564,17 @@ export function pruneView(view: FsView): FsView {
  */
 export function powerLoss(disk: Draft<Disk>, fates: ReadonlyMap<number, OpFate>): void {
   const view = survivingView(plain(disk as Disk), fates);
-  disk.durable = structuredClone(view) as Draft<FsView>;
+  // Content arrays are frozen and shared (never changed in place); the tables are new.
+  const inodes: Record<number, Draft<Segment>[]> = {};
   const sizes: Record<number, number> = {};
-  for (const key of Object.keys(view.inodes)) sizes[Number(key)] = contentBytes(view.inodes[Number(key)]!);
-  disk.cache = structuredClone({ ...view, sizes }) as Draft<FsView>;
-  disk.inFlight = [];
+  for (const key of Object.keys(view.inodes)) {
+    const content = view.inodes[Number(key)]!;
+    inodes[Number(key)] = Object.isFrozen(content) ? (content as Draft<Segment>[]) : frozenContent([...content]);
+    sizes[Number(key)] = contentBytes(content);
+  }
+  disk.durable = { entries: { ...view.entries }, inodes: { ...inodes } } as Draft<FsView>;
+  disk.cache = { entries: { ...view.entries }, inodes, sizes } as Draft<FsView>;
+  setInFlight(disk, []);
 }
 
 /** Drop inodes nothing can reach any more, so equal disks compare equal. */
@@ -587,7 +624,9 @@ export function assertDiskInvariants(disk: Disk): void {
   if (n > 0) {
     assert(disk.inFlight[n - 1]!.id < disk.nextOpId, 'in-flight operation from the future');
     assert(!disk.inFlight[0]!.forced, 'a forced operation at the head of in-flight was not folded');
-    for (let i = 1; i < n; i++) assert(disk.inFlight[i - 1]!.id < disk.inFlight[i]!.id, 'in-flight operations out of issue order');
+    // Operations are only appended (with a fresh id) or dropped, so checking the newest pair
+    // after every step checks the whole list's issue order (a walk would make long runs quadratic).
+    if (n > 1) assert(disk.inFlight[n - 2]!.id < disk.inFlight[n - 1]!.id, 'in-flight operations out of issue order');
   }
   for (const path of Object.keys(disk.cache.entries)) {
     const inode = disk.cache.entries[path]!;

@@ -68,7 +68,8 @@ export class Io {
   private issue(op: FileOp, fn: string): void {
     this.runDueBackground();
     if (this.killAfterFileOps !== undefined && this.ops.length >= this.killAfterFileOps) throw new KillSignal();
-    const issued = issueOp(this.disk, this.fs, op, this.nowMs);
+    // An issued operation (and the segment it writes) never changes: frozen, states share it.
+    const issued = deepFreeze(issueOp(this.disk, this.fs, deepFreeze(op), this.nowMs));
     this.ops.push({ id: issued.id, atMs: issued.atMs, op, fn });
   }
 
@@ -165,4 +166,11 @@ export class Io {
     if (inode === undefined) throw new Error(`model bug: ${what} of missing file ${path}`);
     return inode;
   }
+}
+
+/** Freeze a value and everything it holds (what is frozen already is left as it is). */
+export function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
+  for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  return Object.freeze(value);
 }

@@ -4,7 +4,7 @@
  * timers that fired, and whether the process died. Pure: no I/O, no clock, no randomness.
  * Scenarios, search, properties and diagrams all read this one result.
  */
-import { current, isDraft, produce, type Draft } from 'immer';
+import { current, isDraft, type Draft } from 'immer';
 import { assert } from './assert.js';
 import { newMsgBlockForWrite, skipMsg, storeMsg } from './blocks.js';
 import type { StoreConfig } from './config.js';
@@ -120,31 +120,57 @@ export function step(state: ModelState, event: ModelEvent): StepResult {
   let outcome: StepOutcome = {};
   const timers: TimerFiring[] = [];
 
-  const next = produce(state, (draft) => {
-    io = new Io(draft.disk, state.nowMs, killAfter, fileSystem);
-    const ctx: Ctx = { io, cfg: profile.forceSyncAlways && !state.config.syncAlways ? { ...state.config, syncAlways: true } : state.config, profile };
-    try {
-      outcome = apply(ctx, draft, event, timers, fates);
-      io.runDueBackground(true);
-      completed = true;
-      if (killAfter !== undefined) killed = true; // fewer operations than the kill point: killed at the end
-    } catch (e) {
-      if (!(e instanceof KillSignal)) throw e;
-      killed = true;
-    }
-    if (killed || event.type === 'kill' || event.type === 'powerLoss') {
-      killed = true;
-      draft.proc = null;
-    }
-    draft.nowMs = io.nowMs;
-    tick(draft.disk, fileSystem, draft.nowMs);
-    collectGarbage(draft.disk);
-  });
+  // Clone, then let the model's functions mutate the clone (they take `Draft<...>` types):
+  // a plain deep copy of a few hundred small objects costs far less than immer's proxies
+  // on every property read, and the search runs millions of steps. `state` is never touched.
+  const draft = cloneState(state) as Draft<ModelState>;
+  io = new Io(draft.disk, state.nowMs, killAfter, fileSystem);
+  // Proposed fix sync-always (profile flag forceSyncAlways): the server runs with sync always whatever the stream says.
+  const ctx: Ctx = { io, cfg: profile.forceSyncAlways && !state.config.syncAlways ? { ...state.config, syncAlways: true } : state.config, profile };
+  try {
+    outcome = apply(ctx, draft, event, timers, fates);
+    io.runDueBackground(true);
+    completed = true;
+    if (killAfter !== undefined) killed = true; // fewer operations than the kill point: killed at the end
+  } catch (e) {
+    if (!(e instanceof KillSignal)) throw e;
+    killed = true;
+  }
+  if (killed || event.type === 'kill' || event.type === 'powerLoss') {
+    killed = true;
+    draft.proc = null;
+  }
+  draft.nowMs = io.nowMs;
+  tick(draft.disk, fileSystem, draft.nowMs);
+  collectGarbage(draft.disk);
+  const next = draft as ModelState;
 
   assertDiskInvariants(next.disk);
   if (next.proc) assertStoreInvariants(next.proc.store);
   assert(next.nowMs >= state.nowMs, 'the clock went backwards');
   return { state: next, ops: io.ops, log: io.log, logAfterOps: io.logAfterOps, timers, killed, completed, outcome };
+}
+
+/**
+ * A deep copy of plain data (objects, arrays, primitives). Frozen objects (the configuration,
+ * the profile, issued file operations and the segments they write) are shared: nothing can
+ * change them.
+ */
+function cloneDeep<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
+  if (Array.isArray(value)) {
+    const n = value.length;
+    const out = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = cloneDeep(value[i]);
+    return out as T;
+  }
+  const out: Record<string, unknown> = {};
+  for (const key in value) out[key] = cloneDeep((value as Record<string, unknown>)[key]);
+  return out as T;
+}
+
+function cloneState(state: ModelState): ModelState {
+  return cloneDeep(state);
 }
 
 /** A power-loss choice must name operations in flight now, and leave a state the file system allows. */

@@ -33,8 +33,11 @@ export function crashFileSystem(model: CrashModel): FileSystemName {
 }
 
 export interface ExploreBounds {
-  /** Most actions in one run (a crash under power loss is one action of two events). */
-  readonly depth: number;
+  /**
+   * Most actions in one run (a crash under power loss is one action of two events); null:
+   * none (exhaustive search runs to its fixpoint).
+   */
+  readonly depth: number | null;
   /** Most messages stored in one run. */
   readonly maxMsgs: number;
   /** Most crashes in one run. */
@@ -47,6 +50,13 @@ export interface ExploreBounds {
   readonly retention?: Retention;
   /** `jetstream { sync: always }` for the explored stream. */
   readonly syncAlways?: boolean;
+  /**
+   * Most completed starts in one run (each crash needs one to matter; a clean stop and start
+   * is another). Absent: no bound (only a depth bound then ends the search).
+   */
+  readonly maxStarts?: number;
+  /** Most redeliveries (AckWait expiries) in one run. Absent: no bound. */
+  readonly maxRedeliveries?: number;
 }
 
 /** Limits of the command-line flags. */
@@ -58,6 +68,8 @@ export const BOUND_LIMITS: Readonly<Record<NumericBound, { min: number; max: num
   consumers: { min: 1, max: 4 },
   blockSizeBytes: { min: 64, max: 67_108_864 },
   reorderWindow: { min: 1, max: 10 },
+  maxStarts: { min: 1, max: 16 },
+  maxRedeliveries: { min: 0, max: 16 },
 };
 
 export const EXPLORED_SUBJECT = 'foo';

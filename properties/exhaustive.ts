@@ -1,11 +1,22 @@
 /**
- * Exhaustive bounded exploration: breadth-first over the operation alphabet and its crashes,
- * within the bounds, deduplicating states by canonical fingerprint. Breadth-first order makes
- * the first violation found for a property a shortest one (fewest actions); the expansion
- * order is fixed, so the same bounds always give the same counterexample.
+ * Exhaustive exploration: breadth-first over the operation alphabet and its crashes, within
+ * the bounds, deduplicating states by the 128-bit fingerprint of their canonical encoding
+ * (canonical.ts), until no new state appears (a fixpoint: `complete`) or an optional depth
+ * bound. Every property is checked on every transition, and the search goes on past
+ * violations: for each property it keeps the first violation found, which breadth-first
+ * order makes a shortest one (fewest actions), and for each cause of it (a pluggable
+ * classifier) the shortest of that cause.
+ *
+ * Level-synchronous: each level's frontier is expanded in order (by this thread, or split
+ * into chunks among worker threads, see parallel.ts), and the results are merged in
+ * frontier order, so the states, the verdicts and the counterexamples do not depend on the
+ * number of workers or on their scheduling.
  */
 import type { ModelEvent } from '../model/step.js';
-import { fingerprint } from './fingerprint.js';
+import { CanonicalEncoder, timeHorizonMs } from './canonical.js';
+import { FingerprintSet } from './fpset.js';
+import { digestNode } from './digest.js';
+import type { Ghost } from './ghost.js';
 import type { PropertyId } from './invariants.js';
 import { exploredConfig } from './alphabet.js';
 import { classifyRun, type Cause } from './causes.js';
@@ -21,16 +32,118 @@ export interface Counterexample {
   readonly cause?: Cause;
 }
 
-export interface ExhaustiveResult {
-  readonly counterexamples: Partial<Record<PropertyId, Counterexample>>;
-  /** With `byCause`: for each property, the shortest counterexample of each cause found. */
-  readonly byCause: Partial<Record<PropertyId, Partial<Record<Cause, Counterexample>>>>;
-  readonly statesGenerated: number;
-  readonly distinctStates: number;
-  readonly depthReached: number;
-  /** True when the whole bounded space was explored (no early stop). */
-  readonly complete: boolean;
+/** Names the cause of a counterexample (pure). The search keeps the shortest of each cause. */
+export type CauseClassifier = (ce: Counterexample) => Cause;
+
+/** The default classifier: replay the counterexample and ask causes.ts (`classifyRun`). */
+export function replayClassifier(ctx: SearchContext): CauseClassifier {
+  const config = ctx.config ?? exploredConfig(ctx.bounds, ctx.crash);
+  return (ce) => classifyRun(config, ctx.profile, ce.events, ce.failedAt);
 }
+
+export interface ExhaustiveResult {
+  /** Per property, its first (shortest) counterexample. */
+  readonly counterexamples: Partial<Record<PropertyId, Counterexample>>;
+  /** With `byCause`: per property, per cause, the shortest counterexample of that cause (causes sorted). */
+  readonly byCause: Partial<Record<PropertyId, Partial<Record<Cause, Counterexample>>>>;
+  /** States generated: the root plus one per transition. */
+  readonly statesGenerated: number;
+  readonly transitions: number;
+  readonly distinctStates: number;
+  /** The depth (in actions) of the deepest distinct state. */
+  readonly depthReached: number;
+  /** True when no new state was left to expand: every reachable state within the bounds was checked. */
+  readonly complete: boolean;
+  /** Bytes of the visited-state table (fingerprints). */
+  readonly visitedBytes: number;
+  /**
+   * Verify mode: how many distinct canonical texts the search met. Every fingerprint was
+   * checked to stand for one text (no two distinct states merged); equal to `distinctStates`
+   * when the fingerprint also never told apart two states with one text.
+   */
+  readonly verifiedStates: number | null;
+}
+
+export interface ExhaustiveOptions {
+  /** Stop as soon as every selected property has a counterexample. */
+  readonly stopWhenAllViolated: boolean;
+  /** Stop (not complete) once this many distinct states are known: a budget for benchmarks. */
+  readonly maxStates?: number;
+  /** Test mode: keep every state's full canonical encoding and fail if two distinct ones share a fingerprint. */
+  readonly verifyFingerprints?: boolean;
+  /** Classify every violation and keep the shortest of each cause (the check's verdict table needs them). */
+  readonly byCause?: boolean;
+  /** The classifier `byCause` uses (default: `replayClassifier`, causes.ts). */
+  readonly classifyCause?: CauseClassifier;
+  /** Test: no reduction (under `kill`, states are told apart by what only a power loss reads too). */
+  readonly noReduction?: boolean;
+  /** Called after each depth level (for progress lines). */
+  readonly onLevel?: (depth: number, frontier: number, distinct: number) => void;
+}
+
+/** One successor of a frontier state, as an expander reports it. */
+export interface Successor {
+  readonly fp: Uint32Array;
+  readonly events: readonly ModelEvent[];
+  readonly violations: readonly { readonly property: PropertyId; readonly message: string; readonly eventOffset: number }[];
+  /** The new node; left out when this expander already reported the same fingerprint. */
+  readonly node: SearchNode | null;
+  /** Verify mode: the canonical encoding. */
+  readonly canonical: string | null;
+}
+
+/** Expands frontier states; keeps what it has reported so it sends each new node once. */
+export class Expander {
+  private readonly encoder: CanonicalEncoder;
+  private readonly horizonMs: number;
+  private readonly startsCeiling: number;
+  private readonly reported = new FingerprintSet(1 << 12);
+
+  constructor(
+    private readonly ctx: SearchContext,
+    private readonly keepCanonical: boolean,
+    private readonly reduce = true,
+  ) {
+    this.horizonMs = timeHorizonMs(rootNode(ctx).state.config);
+    this.startsCeiling = Math.max(2, ctx.bounds.maxStarts ?? 2);
+    this.encoder = new CanonicalEncoder(this.horizonMs, this.startsCeiling);
+  }
+
+  /** The node's fingerprint; and, when kept, its canonical text. */
+  fingerprintOf(node: SearchNode): { fp: Uint32Array; canonical: string | null } {
+    const fp = new Uint32Array(4);
+    const seen = this.reduce && this.ctx.crash === 'kill' ? withoutPowerLossState(node) : node;
+    digestNode(seen, node.state.nowMs, this.horizonMs, this.startsCeiling, fp);
+    return { fp, canonical: this.keepCanonical ? this.encoder.encode(seen, node.state.nowMs) : null };
+  }
+
+  expand(node: SearchNode): Successor[] {
+    const out: Successor[] = [];
+    for (const { action, full } of successorActions(this.ctx, node)) {
+      const t = runAction(this.ctx, node, action, full);
+      const { fp, canonical } = this.fingerprintOf(t.node);
+      const fresh = this.reported.add(fp);
+      out.push({ fp, events: action.events, violations: t.violations, node: fresh ? t.node : null, canonical });
+    }
+    return out;
+  }
+}
+
+/**
+ * Under the `kill` crash model no power loss ever happens, and only a power loss reads what
+ * is durable and what is still in flight: `powerLoss` and `survivingView` read `durable` and
+ * `inFlight`; `tick`, `fold` and `issueOp` only move operations between the two (the page
+ * cache is written at issue, whatever the file system); the process reads the page cache
+ * alone (`Io`); and the ghost's claims read their `deps` (in-flight operation ids) only to
+ * judge a power loss (`nextGhost`, `keeps`). So two states that differ only there have the
+ * same futures: the search sees the page cache and the claims without their deps.
+ */
+function withoutPowerLossState(node: SearchNode): object {
+  const g = node.ghost;
+  const noDeps = (cs: Ghost['assigned']) => (cs.every((c) => c.deps.length === 0) ? cs : cs.map((c) => ({ seq: c.seq, msgId: c.msgId, deps: NO_DEPS })));
+  return { ...node, state: { ...node.state, disk: { cache: node.state.disk.cache } }, ghost: { ...g, assigned: noDeps(g.assigned), unacked: noDeps(g.unacked), acked: noDeps(g.acked) } };
+}
+const NO_DEPS: readonly number[] = Object.freeze([]);
 
 interface Entry {
   readonly node: SearchNode;
@@ -38,57 +151,93 @@ interface Entry {
   readonly path: readonly ModelEvent[];
 }
 
-export interface ExhaustiveOptions {
-  /** Stop as soon as every selected property has a counterexample. */
-  readonly stopWhenAllViolated: boolean;
-  /** Classify every violation and keep the shortest of each cause (the check's verdict table needs them). */
-  readonly byCause?: boolean;
-  /** Called after each depth level (for progress lines). */
-  readonly onLevel?: (depth: number, frontier: number, distinct: number) => void;
-}
+/** Expands one level's frontier, in order; the sequential form runs in this thread. */
+export type LevelExpander = (frontier: readonly SearchNode[]) => Successor[][];
 
-export function exploreExhaustive(ctx: SearchContext, opts: ExhaustiveOptions): ExhaustiveResult {
+export function exploreExhaustive(ctx: SearchContext, opts: ExhaustiveOptions, expandLevel?: LevelExpander): ExhaustiveResult {
+  const classify = opts.byCause ? (opts.classifyCause ?? replayClassifier(ctx)) : null;
   const counterexamples: Partial<Record<PropertyId, Counterexample>> = {};
-  const byCause: Partial<Record<PropertyId, Partial<Record<Cause, Counterexample>>>> = {};
-  const config = ctx.config ?? exploredConfig(ctx.bounds, ctx.crash);
+  const causes: Partial<Record<PropertyId, Partial<Record<Cause, Counterexample>>>> = {};
+  const local = new Expander(ctx, opts.verifyFingerprints === true, opts.noReduction !== true);
+  const expand: LevelExpander = expandLevel ?? ((frontier) => frontier.map((n) => local.expand(n)));
   const root = rootNode(ctx);
-  const seen = new Set<string>([fingerprint(root.state, root.ghost, root.crashes)]);
+  const seen = new FingerprintSet();
+  const rootFp = local.fingerprintOf(root);
+  seen.add(rootFp.fp);
+  const full = opts.verifyFingerprints ? new Map<string, string>([[hex(rootFp.fp), rootFp.canonical!]]) : null;
+  const texts = opts.verifyFingerprints ? new Set<string>([rootFp.canonical!]) : null;
   let frontier: Entry[] = [{ node: root, path: [] }];
-  let statesGenerated = 1;
+  let transitions = 0;
   let depthReached = 0;
+  const depthBound = ctx.bounds.depth ?? Infinity;
   const allFound = () => ctx.properties.every((p) => counterexamples[p] !== undefined);
+  const result = (complete: boolean): ExhaustiveResult => ({
+    counterexamples,
+    byCause: sortCauses(causes),
+    statesGenerated: transitions + 1,
+    transitions,
+    distinctStates: seen.size,
+    depthReached,
+    complete,
+    visitedBytes: seen.bytes,
+    verifiedStates: texts ? texts.size : null,
+  });
 
-  for (let depth = 1; depth <= ctx.bounds.depth && frontier.length > 0; depth++) {
+  for (let depth = 1; depth <= depthBound && frontier.length > 0; depth++) {
+    const expanded = expand(frontier.map((e) => e.node));
     const next: Entry[] = [];
-    for (const entry of frontier) {
-      for (const { action, full } of successorActions(ctx, entry.node)) {
-        const t = runAction(ctx, entry.node, action, full);
-        statesGenerated++;
-        const path = [...entry.path, ...action.events];
-        for (const v of t.violations) {
-          const failedAt = entry.path.length + v.eventOffset;
-          if (opts.byCause) {
-            const cause = classifyRun(config, ctx.profile, path, failedAt);
-            const mine = (byCause[v.property] ??= {});
-            if (!mine[cause]) mine[cause] = { property: v.property, message: v.message, events: path, failedAt, cause };
-            if (!counterexamples[v.property]) counterexamples[v.property] = mine[cause];
-            continue;
+    for (let i = 0; i < frontier.length; i++) {
+      const entry = frontier[i]!;
+      for (const s of expanded[i]!) {
+        transitions++;
+        if (s.violations.length > 0) {
+          const path = [...entry.path, ...s.events];
+          for (const v of s.violations) {
+            const failedAt = entry.path.length + v.eventOffset;
+            if (!classify) {
+              counterexamples[v.property] ??= { property: v.property, message: v.message, events: path, failedAt };
+              continue;
+            }
+            const ce: Counterexample = { property: v.property, message: v.message, events: path, failedAt };
+            const cause = classify(ce);
+            const byCause = (causes[v.property] ??= {});
+            byCause[cause] ??= { ...ce, cause };
+            counterexamples[v.property] ??= byCause[cause];
           }
-          if (counterexamples[v.property]) continue;
-          counterexamples[v.property] = { property: v.property, message: v.message, events: path, failedAt };
+          if (opts.stopWhenAllViolated && allFound()) return result(false);
         }
-        if (opts.stopWhenAllViolated && allFound()) {
-          return { counterexamples, byCause, statesGenerated, distinctStates: seen.size, depthReached: depth, complete: false };
+        if (full) {
+          const key = hex(s.fp);
+          const known = full.get(key);
+          if (known !== undefined && known !== s.canonical) throw new Error(`fingerprint collision: two distinct states share ${key}`);
+          if (known === undefined) full.set(key, s.canonical!);
+          texts!.add(s.canonical!);
         }
-        const fp = fingerprint(t.node.state, t.node.ghost, t.node.crashes);
-        if (seen.has(fp)) continue;
-        seen.add(fp);
-        next.push({ node: t.node, path });
+        if (!seen.add(s.fp)) continue;
+        if (!s.node) throw new Error('model bug: an expander left out a node the search had not seen');
+        next.push({ node: s.node, path: [...entry.path, ...s.events] });
       }
     }
-    depthReached = depth;
+    if (next.length > 0) depthReached = depth;
     opts.onLevel?.(depth, next.length, seen.size);
     frontier = next;
+    if (opts.maxStates !== undefined && seen.size >= opts.maxStates && frontier.length > 0) return result(false);
   }
-  return { counterexamples, byCause, statesGenerated, distinctStates: seen.size, depthReached, complete: true };
+  return result(frontier.length === 0);
+}
+
+function hex(w: Uint32Array): string {
+  let s = '';
+  for (let i = 0; i < 4; i++) s += w[i]!.toString(16).padStart(8, '0');
+  return s;
+}
+
+function sortCauses(causes: Partial<Record<PropertyId, Partial<Record<Cause, Counterexample>>>>): Partial<Record<PropertyId, Partial<Record<Cause, Counterexample>>>> {
+  const out: Partial<Record<PropertyId, Partial<Record<Cause, Counterexample>>>> = {};
+  for (const p of Object.keys(causes).sort() as PropertyId[]) {
+    const byCause: Partial<Record<Cause, Counterexample>> = {};
+    for (const c of Object.keys(causes[p]!).sort() as Cause[]) byCause[c] = causes[p]![c]!;
+    out[p] = byCause;
+  }
+  return out;
 }

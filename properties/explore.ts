@@ -10,7 +10,8 @@ import { CAUSES, classifyRun, type Cause } from './causes.js';
 
 const CAUSE_ORDER = (c: Cause) => CAUSES.indexOf(c);
 import { sortedCoverage, type Coverage } from './coverage.js';
-import { exploreExhaustive, type Counterexample } from './exhaustive.js';
+import { exploreExhaustive, type CauseClassifier, type Counterexample } from './exhaustive.js';
+import { WorkerPool } from './parallel.js';
 import type { PropertyId } from './invariants.js';
 import { exploreRandom } from './random.js';
 import type { SearchContext } from './runner.js';
@@ -18,7 +19,12 @@ import type { SearchContext } from './runner.js';
 export type Mode = 'random' | 'exhaustive';
 export type Verdict = 'violated' | 'holds' | 'vacuous';
 
-export const DEFAULT_EXHAUSTIVE_BOUNDS: ExploreBounds = { depth: 9, maxMsgs: 2, maxCrashes: 1, consumers: 1, blockSizeBytes: 128, reorderWindow: 4, retention: 'workqueue', syncAlways: false };
+/** Exhaustive search runs to its fixpoint: no depth bound, starts and redeliveries bounded. */
+export const EXTRA_STARTS = 2;
+export const DEFAULT_MAX_REDELIVERIES = 1;
+export const DEFAULT_EXHAUSTIVE_BOUNDS: ExploreBounds = { depth: null, maxMsgs: 2, maxCrashes: 1, consumers: 1, blockSizeBytes: 128, reorderWindow: 4, retention: 'workqueue', syncAlways: false, maxStarts: 1 + EXTRA_STARTS, maxRedeliveries: DEFAULT_MAX_REDELIVERIES };
+/** The previous engine's default check (depth-bounded): kept to show its verdicts and shortest lengths are unchanged. */
+export const DEPTH9_BOUNDS: ExploreBounds = { depth: 9, maxMsgs: 2, maxCrashes: 1, consumers: 1, blockSizeBytes: 128, reorderWindow: 4, retention: 'workqueue', syncAlways: false };
 /** Random runs are longer and may crash more often: they sample, they do not enumerate. */
 export const DEFAULT_RANDOM_BOUNDS: ExploreBounds = { depth: 24, maxMsgs: 6, maxCrashes: 4, consumers: 1, blockSizeBytes: 128, reorderWindow: 4, retention: 'workqueue', syncAlways: false };
 export const DEFAULT_RANDOM_RUNS = 3000;
@@ -38,6 +44,14 @@ export interface ExploreRequest {
   readonly stopEarly: boolean;
   /** Exhaustive mode: classify every violation, keeping the shortest counterexample of each cause. */
   readonly byCause?: boolean;
+  /** Exhaustive mode: worker threads (1: search in this thread). */
+  readonly workers?: number;
+  /** Exhaustive mode: stop, not complete, past this many distinct states (benchmarks' budget). */
+  readonly maxStates?: number;
+  /** Exhaustive mode, test: compare full canonical encodings behind every fingerprint. */
+  readonly verifyFingerprints?: boolean;
+  /** Exhaustive mode with `byCause`: names each counterexample's cause (default: causes.ts, by replay). */
+  readonly classifyCause?: CauseClassifier;
   readonly onProgress?: (text: string) => void;
 }
 
@@ -54,7 +68,20 @@ export interface PropertyResult {
 export interface ExploreResult {
   readonly request: ExploreRequest;
   readonly results: readonly PropertyResult[];
-  readonly stats: { readonly statesGenerated: number; readonly distinctStates: number | null; readonly depth: number; readonly runs: number | null; readonly complete: boolean };
+  readonly stats: {
+    readonly statesGenerated: number;
+    readonly distinctStates: number | null;
+    readonly depth: number;
+    readonly runs: number | null;
+    /** Whether the whole bounded space was explored (exhaustive, run to its fixpoint). */
+    readonly complete: boolean;
+    /** Exhaustive: transitions explored; bytes of the visited-state table; worker threads. */
+    readonly transitions?: number;
+    readonly visitedBytes?: number;
+    readonly workers?: number;
+    /** Exhaustive with `verifyFingerprints`: distinct canonical states met (equal to `distinctStates` when no fingerprint merged or split states). */
+    readonly verifiedStates?: number | null;
+  };
   /** The file system the crash model ran on. */
   readonly fileSystem: string;
   readonly coverage: Coverage;
@@ -81,17 +108,31 @@ export function explore(req: ExploreRequest): ExploreResult {
   let stats: ExploreResult['stats'];
 
   if (req.mode === 'exhaustive') {
-    const r = exploreExhaustive(ctx, {
-      stopWhenAllViolated: req.stopEarly,
-      byCause: req.byCause ?? false,
-      onLevel: (depth, frontier, distinct) => req.onProgress?.(`depth ${depth}/${req.bounds.depth}: ${distinct} distinct states, ${frontier} to expand`),
-    });
+    const workers = req.workers ?? 1;
+    const pool = workers > 1 ? new WorkerPool(ctx, workers, req.verifyFingerprints === true) : null;
+    let r: ReturnType<typeof exploreExhaustive>;
+    try {
+      r = exploreExhaustive(
+        ctx,
+        {
+          stopWhenAllViolated: req.stopEarly,
+          verifyFingerprints: req.verifyFingerprints === true,
+          byCause: req.byCause ?? false,
+          ...(req.maxStates !== undefined ? { maxStates: req.maxStates } : {}),
+          ...(req.classifyCause ? { classifyCause: req.classifyCause } : {}),
+          onLevel: (depth, frontier, distinct) => req.onProgress?.(`depth ${depth}${req.bounds.depth !== null ? `/${req.bounds.depth}` : ''}: ${distinct} distinct states, ${frontier} to expand`),
+        },
+        pool?.expandLevel,
+      );
+    } finally {
+      pool?.close();
+    }
     for (const id of req.properties) {
       const ce = r.counterexamples[id];
       if (ce) found[id] = { ce, seed: null, path: null };
       if (r.byCause[id]) byCause[id] = r.byCause[id];
     }
-    stats = { statesGenerated: r.statesGenerated, distinctStates: r.distinctStates, depth: r.depthReached, runs: null, complete: r.complete };
+    stats = { statesGenerated: r.statesGenerated, distinctStates: r.distinctStates, depth: r.depthReached, runs: null, transitions: r.transitions, complete: r.complete, visitedBytes: r.visitedBytes, workers, ...(req.verifyFingerprints ? { verifiedStates: r.verifiedStates } : {}) };
   } else {
     const r = exploreRandom(ctx, {
       seed: req.seed,

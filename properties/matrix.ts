@@ -7,6 +7,7 @@
  * `searchAllProperties` is the one place that calls the search engine, so changing engines is
  * a change here only.
  */
+import { availableParallelism } from 'node:os';
 import { ALL_PROFILE_NAMES, getProfile } from '../model/profile.js';
 import { crashFileSystem, type CrashModel, type ExploreBounds } from './alphabet.js';
 import type { Cause } from './causes.js';
@@ -31,7 +32,7 @@ export const QUICK_BOUNDS: ExploreBounds = { ...MATRIX_BOUNDS, depth: 5 };
 
 /** The bounds of one search: a power loss stops at MATRIX_POWER_LOSS_DEPTH. */
 export function searchBounds(bounds: ExploreBounds, crash: CrashModel): ExploreBounds {
-  return crash === 'kill' ? bounds : { ...bounds, depth: Math.min(bounds.depth, MATRIX_POWER_LOSS_DEPTH) };
+  return crash === 'kill' ? bounds : { ...bounds, depth: bounds.depth === null ? MATRIX_POWER_LOSS_DEPTH : Math.min(bounds.depth, MATRIX_POWER_LOSS_DEPTH) };
 }
 export const MATRIX_CRASH_MODELS: readonly CrashModel[] = ['kill', 'power-loss:ext4'];
 /** `--quick`: the seed release and the fix that closes its kill counterexample (depth 5 reaches it). */
@@ -98,7 +99,8 @@ export interface MatrixResult {
 
 /** One complete search of a profile under a crash model, every property at once, every cause kept. */
 export function searchAllProperties(profile: string, crash: CrashModel, bounds: ExploreBounds, onProgress?: (text: string) => void): { rows: MatrixRow[]; run: SearchRun } {
-  const r = explore({ profile, properties: PROPERTY_IDS, crash, mode: 'exhaustive', bounds, seed: 0, runs: 0, stopEarly: false, byCause: true, ...(onProgress ? { onProgress } : {}) });
+  // The search engine's worker threads (issue 9) split each level; the result does not depend on their number.
+  const r = explore({ profile, properties: PROPERTY_IDS, crash, mode: 'exhaustive', bounds, seed: 0, runs: 0, stopEarly: false, byCause: true, workers: availableParallelism(), ...(onProgress ? { onProgress } : {}) });
   const run: SearchRun = { profile, crash, fileSystem: crashFileSystem(crash), statesExplored: r.stats.statesGenerated, distinctStates: r.stats.distinctStates, complete: r.stats.complete };
   const rows = r.results.map(
     (p): MatrixRow => ({

@@ -42,6 +42,9 @@ export function chooseAction(ctx: SearchContext, node: SearchNode, choice: Choic
 
 type Violation = Omit<Counterexample, 'events'>;
 
+/** A random run needs a length: this one when the bounds name none. */
+const RANDOM_DEPTH_WITHOUT_BOUND = 24;
+
 /** Play choices from the root; the first violation of a selected property ends the run. */
 export function playChoices(ctx: SearchContext, choices: readonly Choice[]): { events: ModelEvent[]; violation: Violation | null } {
   let node = rootNode(ctx);
@@ -130,7 +133,7 @@ export function exploreRandom(ctx: SearchContext, opts: RandomOptions): RandomRe
   let statesGenerated = 0;
   let depthReached = 0;
   let runsDone = 0;
-  const property = fc.property(fc.array(choiceArbitrary, { minLength: 1, maxLength: ctx.bounds.depth, size: 'max' }), (choices) => {
+  const property = fc.property(fc.array(choiceArbitrary, { minLength: 1, maxLength: ctx.bounds.depth ?? RANDOM_DEPTH_WITHOUT_BOUND, size: 'max' }), (choices) => {
     runsDone++;
     if (runsDone % 100 === 0) opts.onProgress?.(runsDone);
     const r = playChoices(ctx, choices);

@@ -16,6 +16,8 @@ export interface SearchNode {
   readonly state: ModelState;
   readonly ghost: Ghost;
   readonly crashes: number;
+  /** Deliveries that were redeliveries (the `maxRedeliveries` bound counts these). */
+  readonly redeliveries: number;
 }
 
 /** An action: one event, or (a crash under power loss) a kill point then the power loss. */
@@ -51,12 +53,13 @@ export interface SearchContext {
 }
 
 export function rootNode(ctx: SearchContext): SearchNode {
-  return { state: initialState(ctx.config ?? exploredConfig(ctx.bounds, ctx.crash), ctx.profile), ghost: EMPTY_GHOST, crashes: 0 };
+  return { state: initialState(ctx.config ?? exploredConfig(ctx.bounds, ctx.crash), ctx.profile), ghost: EMPTY_GHOST, crashes: 0, redeliveries: 0 };
 }
 
 /** Run an action from a node. `full` is the first event's result without its kill point (for coverage). */
 export function runAction(ctx: SearchContext, node: SearchNode, action: Action, full: StepResult | null): Transition {
   let { state, ghost } = node;
+  let redeliveries = node.redeliveries;
   const results: StepResult[] = [];
   const violations: (FoundViolation & { eventOffset: number })[] = [];
   action.events.forEach((event, offset) => {
@@ -73,10 +76,28 @@ export function runAction(ctx: SearchContext, node: SearchNode, action: Action, 
       if (message !== null) violations.push({ property: id, message, eventOffset: offset });
     }
     results.push(r);
+    redeliveries += redeliveryCount(r);
     state = r.state;
     ghost = ghostAfter;
   });
-  return { node: { state, ghost, crashes: node.crashes + (action.crash ? 1 : 0) }, results, violations };
+  return { node: { state, ghost, crashes: node.crashes + (action.crash ? 1 : 0), redeliveries }, results, violations };
+}
+
+function redeliveryCount(r: StepResult): number {
+  let n = 0;
+  for (const d of r.outcome.deliveries ?? []) if (d.redelivery) n++;
+  return n;
+}
+
+/**
+ * Whether the bounds on starts and redeliveries allow this operation (`full`: its result
+ * without a kill point). A start counts once it completes; a killed start is a crash.
+ */
+function withinBounds(ctx: SearchContext, node: SearchNode, event: ModelEvent, full: StepResult): boolean {
+  const b = ctx.bounds;
+  if (event.type === 'start' && b.maxStarts !== undefined && node.ghost.starts >= b.maxStarts) return false;
+  if (b.maxRedeliveries !== undefined && node.redeliveries + redeliveryCount(full) > b.maxRedeliveries) return false;
+  return true;
 }
 
 /** Every action enabled at a node: each operation, and (within the crash bound) its crashes. */
@@ -85,6 +106,7 @@ export function successorActions(ctx: SearchContext, node: SearchNode): { action
   const canCrash = node.crashes < ctx.bounds.maxCrashes;
   for (const event of enabledActions(node.state, node.ghost, ctx.bounds, ctx.crash)) {
     const full = step(node.state, event);
+    if (!withinBounds(ctx, node, event, full)) continue;
     out.push({ action: { events: [event], crash: false, firstResult: full }, full });
     if (!canCrash) continue;
     for (let k = 0; k <= full.ops.length; k++) {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { initialState, step, type ModelEvent } from '../model/step.js';
 import { makeConfig } from '../model/config.js';
 import { exploredConfig } from './alphabet.js';
-import { DEFAULT_EXHAUSTIVE_BOUNDS, DEFAULT_RANDOM_BOUNDS, explore, type ExploreRequest } from './explore.js';
+import { DEPTH9_BOUNDS, DEFAULT_RANDOM_BOUNDS, explore, type ExploreRequest } from './explore.js';
 import { fingerprint } from './fingerprint.js';
 import { EMPTY_GHOST } from './ghost.js';
 import { PROPERTY_IDS } from './invariants.js';
@@ -20,7 +20,7 @@ const base: ExploreRequest = {
   properties: ['stream-not-behind-consumer'],
   crash: 'kill',
   mode: 'exhaustive',
-  bounds: DEFAULT_EXHAUSTIVE_BOUNDS,
+  bounds: DEPTH9_BOUNDS,
   seed: 1,
   runs: 300,
   stopEarly: true,
@@ -38,7 +38,7 @@ const SEED_BUG: ModelEvent[] = [
 ];
 
 function ctxFor(property: (typeof PROPERTY_IDS)[number]): SearchContext {
-  return { profile: 'v2.10.22', crash: 'kill', bounds: DEFAULT_EXHAUSTIVE_BOUNDS, properties: [property], coverage: {}, reached: {} };
+  return { profile: 'v2.10.22', crash: 'kill', bounds: DEPTH9_BOUNDS, properties: [property], coverage: {}, reached: {} };
 }
 
 describe('exhaustive search at v2.10.22 under kill', () => {
@@ -63,7 +63,7 @@ describe('exhaustive search at v2.10.22 under kill', () => {
   });
 
   it('no shorter trace exists: depth 4 holds', () => {
-    const short = explore({ ...base, bounds: { ...DEFAULT_EXHAUSTIVE_BOUNDS, depth: 4 } }).results[0]!;
+    const short = explore({ ...base, bounds: { ...DEPTH9_BOUNDS, depth: 4 } }).results[0]!;
     expect(short.verdict).toBe('holds');
   });
 
@@ -83,7 +83,7 @@ describe('exhaustive search at v2.10.22 under kill', () => {
 
 describe('verdicts', () => {
   it('a property whose precondition is never reached is vacuous, not holds', () => {
-    const shallow = explore({ ...base, properties: ['no-acked-redelivery', 'clean-restart-identity'], stopEarly: false, bounds: { ...DEFAULT_EXHAUSTIVE_BOUNDS, depth: 2 } });
+    const shallow = explore({ ...base, properties: ['no-acked-redelivery', 'clean-restart-identity'], stopEarly: false, bounds: { ...DEPTH9_BOUNDS, depth: 2 } });
     for (const r of shallow.results) {
       expect(r.reached, r.property).toBe(0);
       expect(r.verdict, r.property).toBe('vacuous');
@@ -91,13 +91,13 @@ describe('verdicts', () => {
   });
 
   it('no-stored-loss holds under kill within the default bounds (a kill keeps what the OS has)', () => {
-    const r = explore({ ...base, properties: ['no-stored-loss'], bounds: { ...DEFAULT_EXHAUSTIVE_BOUNDS, depth: 7 } }).results[0]!;
+    const r = explore({ ...base, properties: ['no-stored-loss'], bounds: { ...DEPTH9_BOUNDS, depth: 7 } }).results[0]!;
     expect(r.verdict).toBe('holds');
     expect(r.reached).toBeGreaterThan(0);
   });
 
   it('stream-not-behind-consumer also breaks under power-loss:ext4, through a power loss', () => {
-    const r = explore({ ...base, crash: 'power-loss:ext4', bounds: { ...DEFAULT_EXHAUSTIVE_BOUNDS, depth: 7 } }).results[0]!;
+    const r = explore({ ...base, crash: 'power-loss:ext4', bounds: { ...DEPTH9_BOUNDS, depth: 7 } }).results[0]!;
     expect(r.verdict).toBe('violated');
     expect(r.counterexample!.events.some((e) => e.type === 'powerLoss')).toBe(true);
   });
@@ -123,14 +123,14 @@ describe('fingerprints', () => {
   });
 
   it('the explored stream is a WorkQueue stream with small blocks', () => {
-    expect(exploredConfig(DEFAULT_EXHAUSTIVE_BOUNDS)).toMatchObject({ retention: 'workqueue', blockSizeBytes: 128, consumers: ['C'] });
+    expect(exploredConfig(DEPTH9_BOUNDS)).toMatchObject({ retention: 'workqueue', blockSizeBytes: 128, consumers: ['C'] });
   });
 });
 
 describe('determinism', () => {
   it('the same exhaustive request gives byte-identical traces and results', () => {
-    const a = explore({ ...base, properties: [...PROPERTY_IDS], stopEarly: false, bounds: { ...DEFAULT_EXHAUSTIVE_BOUNDS, depth: 7 } });
-    const b = explore({ ...base, properties: [...PROPERTY_IDS], stopEarly: false, bounds: { ...DEFAULT_EXHAUSTIVE_BOUNDS, depth: 7 } });
+    const a = explore({ ...base, properties: [...PROPERTY_IDS], stopEarly: false, bounds: { ...DEPTH9_BOUNDS, depth: 7 } });
+    const b = explore({ ...base, properties: [...PROPERTY_IDS], stopEarly: false, bounds: { ...DEPTH9_BOUNDS, depth: 7 } });
     expect(JSON.stringify(b.results.map((r) => r.counterexample && serializeTrace(r.counterexample.trace)))).toBe(JSON.stringify(a.results.map((r) => r.counterexample && serializeTrace(r.counterexample.trace))));
     expect(JSON.stringify({ ...b, request: null })).toBe(JSON.stringify({ ...a, request: null }));
   });

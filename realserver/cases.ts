@@ -80,7 +80,7 @@ export function sampleCases(profile: string, seed: number, count: number, crashe
   const config = makeConfig({ ...exploredConfig(SAMPLE_BOUNDS), ackWaitMs: SAMPLE_ACK_WAIT_MS });
   for (const crash of crashes) {
     const ctx = { profile, config, crash, bounds: SAMPLE_BOUNDS, properties: [], coverage: {}, reached: {} };
-    const draws = fc.sample(fc.array(choiceArbitrary, { minLength: 4, maxLength: SAMPLE_BOUNDS.depth }), { seed: seed + (crash === 'kill' ? 0 : 1), numRuns: count * 20 });
+    const draws = fc.sample(fc.array(choiceArbitrary, { minLength: 4, maxLength: SAMPLE_BOUNDS.depth ?? 24 }), { seed: seed + (crash === 'kill' ? 0 : 1), numRuns: count * 20 });
     const seen = new Set<string>();
     for (const [i, choices] of draws.entries()) {
       if (out.filter((c) => c.name.startsWith(`sample:${crash}`)).length >= count) break;

@@ -255,7 +255,8 @@ export function verdictCell(r: PropertyResult): string {
 
 /** The bounds of the default check, in words. */
 export function boundsText(b: ExploreBounds): string {
-  return `depth ≤ ${b.depth} actions, ≤ ${plural(b.maxMsgs, 'message')}, ≤ ${plural(b.maxCrashes, 'crash', 'crashes')}, ${plural(b.consumers, 'consumer')}, ${b.blockSizeBytes}-byte blocks`;
+  const extra = [b.maxStarts !== undefined ? `≤ ${plural(b.maxStarts, 'start')}` : null, b.maxRedeliveries !== undefined ? `≤ ${plural(b.maxRedeliveries, 'redelivery', 'redeliveries')}` : null].filter((x) => x !== null);
+  return `${b.depth === null ? 'no depth bound (the search runs to its fixpoint)' : `depth ≤ ${b.depth} actions`}, ≤ ${plural(b.maxMsgs, 'message')}, ≤ ${plural(b.maxCrashes, 'crash', 'crashes')}, ${plural(b.consumers, 'consumer')}, ${b.blockSizeBytes}-byte blocks${extra.length ? `, ${extra.join(', ')}` : ''}`;
 }
 
 /** The index of the first step at or after `from` that matches. */
