@@ -157,7 +157,7 @@ function table(rows: readonly CheckRow[], runs: readonly CheckRun[], profile: st
 
 export function runCheckCommand(argv: readonly string[], profileName: (p: string | undefined) => string): number {
   const { flags, positional } = parseArgs(argv, CHECK_FLAGS);
-  if (positional.length > 0) throw new UsageError(`check takes no positional argument, got "${positional[0]}"`);
+  if (positional.length > 0) throw new UsageError(`corpus takes no positional argument, got "${positional[0]}"`);
   const profile = profileName(flags.profile);
   const progress = new Progress(flags.json);
   const stream: CheckStream = { syncAlways: flags['sync-always'], ...(flags.retention ? { retention: flags.retention as Retention } : {}) };

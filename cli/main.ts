@@ -17,6 +17,7 @@ import { printable } from '../schemas/issues.js';
 import { ioProblem, oneLine } from '../schemas/read.js';
 import { scenarioTrace } from '../traces/from-scenario.js';
 import { serializeTrace } from '../traces/trace.js';
+import { MATRIX_FLAGS, MATRIX_USAGE, runMatrixCommand } from './matrix.js';
 import { TraceError } from '../traces/validate.js';
 import { flagHelp, parseArgs, UsageError } from './args.js';
 import { CHECK_FLAGS, runCheckCommand } from './check.js';
@@ -64,8 +65,13 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   check: {
-    summary: 'the default check (npm start): every property under kill and power-loss:ext4, exhaustive, with causes',
-    usage: `check [--profile P] [--out DIR] [--sync-always] [--retention workqueue|interest|limits] [--max-states N] [--max-seconds N] [--json]\n${flagHelp(CHECK_FLAGS)}`,
+    summary: 'the verdict matrix (npm start): every profile and proposed fix, every property, kill and power-loss:ext4, with costs and closure',
+    usage: `${MATRIX_USAGE}\n${flagHelp(MATRIX_FLAGS)}`,
+    run: (argv) => runMatrixCommand(argv),
+  },
+  corpus: {
+    summary: 'the single-profile default check (npm run corpus): every property under kill and power-loss:ext4 at the default bounds, each cause\'s shortest counterexample written as a trace',
+    usage: `corpus [--profile P] [--out DIR] [--sync-always] [--retention workqueue|interest|limits] [--max-states N] [--max-seconds N] [--json]\n${flagHelp(CHECK_FLAGS)}`,
     run: (argv) => runCheckCommand(argv, getProfileName),
   },
   explore: {

@@ -22,6 +22,9 @@ function stubContext(): DocsContext {
   return {
     profile: DEFAULT_PROFILE,
     check: () => matrix,
+    matrix: () => {
+      throw new Error('not in the stub');
+    },
     scenarioTrace: () => {
       throw new Error('not in the stub');
     },

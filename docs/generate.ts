@@ -30,11 +30,15 @@ import { pinnedResultsPage } from './pages/pinned-results.js';
 import { invariantsPage } from './pages/invariants.js';
 import { DIAGRAM_NAME, DIAGRAMS_DIR, DocsError, judgeRun, mermaidBlock, svgLink, type CheckMatrix, type CompleteCheckRun, type DocsContext, type JudgedTrace, type PageFn, type PageLink } from './pages/lib.js';
 import { readmePage } from './pages/readme.js';
+import { FIX_PAGES } from './pages/fixes.js';
+import { matrixPage } from './pages/matrix.js';
+import { forwardOrBackPage } from './pages/forward-or-back.js';
+import { MATRIX_BOUNDS, MATRIX_CRASH_MODELS, MATRIX_PROFILES, runMatrix, type MatrixResult } from '../properties/matrix.js';
 import { seedBugPage } from './pages/seed-bug.js';
 import { traceFormatPage } from './pages/trace-format.js';
 
 /** The pages, in the order the index lists them. Adding a page: one function, one line here. */
-export const PAGES: readonly PageFn[] = [readmePage, seedBugPage, invariantsPage, crashModelsPage, pinnedResultsPage, traceFormatPage];
+export const PAGES: readonly PageFn[] = [readmePage, seedBugPage, invariantsPage, crashModelsPage, pinnedResultsPage, traceFormatPage, matrixPage, forwardOrBackPage, ...FIX_PAGES];
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DOCS_DIR = join(REPO_ROOT, 'docs');
@@ -53,7 +57,8 @@ export type RenderSvg = (mmd: string) => Promise<string>;
 
 /** The context `npm run docs` gives the pages: the real model, each expensive result computed once. */
 export class ModelDocsContext implements DocsContext {
-  private matrix: CheckMatrix | null = null;
+  private checkMatrix: CheckMatrix | null = null;
+  private fullMatrix: MatrixResult | null = null;
   private readonly traces = new Map<string, JudgedTrace>();
 
   constructor(
@@ -64,15 +69,23 @@ export class ModelDocsContext implements DocsContext {
   ) {}
 
   check(): CheckMatrix {
-    if (!this.matrix) {
+    if (!this.checkMatrix) {
       this.progress(`running the default check (${CHECK_CRASH_MODELS.join(', ')}, exhaustive)`);
       const runs = runCheck(this.profile, this.progress).map((r): CompleteCheckRun => {
         if (!r.result) throw new Error(`the default check ran out of budget under ${r.crash}: ${r.exhausted?.message ?? ''}`);
         return { ...r, result: r.result };
       });
-      this.matrix = { profile: this.profile, bounds: DEFAULT_EXHAUSTIVE_BOUNDS, crashModels: CHECK_CRASH_MODELS, runs, rows: checkRows(runs, CHECK_OUT_DIR) };
+      this.checkMatrix = { profile: this.profile, bounds: DEFAULT_EXHAUSTIVE_BOUNDS, crashModels: CHECK_CRASH_MODELS, runs, rows: checkRows(runs, CHECK_OUT_DIR) };
     }
-    return this.matrix;
+    return this.checkMatrix;
+  }
+
+  matrix(): MatrixResult {
+    if (!this.fullMatrix) {
+      this.progress(`running the verdict matrix (${MATRIX_PROFILES.length} profiles, ${MATRIX_CRASH_MODELS.join(', ')})`);
+      this.fullMatrix = runMatrix({ profiles: MATRIX_PROFILES, crashes: MATRIX_CRASH_MODELS, bounds: MATRIX_BOUNDS, closure: true, onProgress: this.progress });
+    }
+    return this.fullMatrix;
   }
 
   scenarioTrace(file: string): JudgedTrace {

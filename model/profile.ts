@@ -157,6 +157,45 @@ export interface ProfileFlags {
    * it; the model's own index.db sizes are those of version 1.
    */
   readonly indexDbVersion: 1 | 2 | 3 | 4;
+  // ---- Proposed fixes (the project's own; in no release: every release has them off) ----
+  /**
+   * `fs.removeMsgBlock` of the lmb with `createThenUnlink`: fsync the new block after its
+   * LastSeq tombstone is written and before the old block is unlinked (atomic-lmb-rotation).
+   * On ext4 and xfs the fsync of a new file also commits the journal transaction holding its
+   * creation (and every earlier metadata operation), so the unlink can never be durable
+   * without the tombstone. Requires `lmbRemovalOrder: createThenUnlink`.
+   */
+  readonly fsyncNewLmbBeforeUnlink: boolean;
+  /**
+   * The same, plus an fsync of `msgs/` after the new block's fsync and before the unlink
+   * (atomic-lmb-rotation-dirsync): strict POSIX promises a new directory entry only through a
+   * directory fsync. Requires `fsyncNewLmbBeforeUnlink`.
+   */
+  readonly fsyncMsgsDirBeforeUnlink: boolean;
+  /**
+   * `fs.removeMsgBlock`: before any block file is unlinked, index.db is written as a durable
+   * record of the removal (index-before-unlink): the state with the block already out of the
+   * list, written to `index.db.tmp`, fsynced, renamed over index.db, then `msgs/` fsynced.
+   * Recovery then always has a LastSeq at least as new as every unlink that survived.
+   */
+  readonly durableIndexBeforeUnlink: boolean;
+  /**
+   * `newFileStoreWithCreated`, rebuild path (durable-last-seq): LastSeq is the maximum of
+   * index.db's LastSeq, the largest tombstone found in any block and the blocks' own last
+   * sequence; before the store accepts writes it is made durable: a new block with a tombstone
+   * at it (when the blocks alone say less), fsync of that block and of `msgs/`.
+   */
+  readonly durableLastSeqAtRecovery: boolean;
+  /**
+   * At start, after every consumer is restored (consumer-reconcile): a consumer whose delivered
+   * stream sequence or ack floor is past the stream's LastSeq moves the *stream* forward:
+   * `SkipMsgs` up to that sequence, fsynced, so no sequence the consumer has seen is handed
+   * out again. The alternative, #7692's reset of the consumer to the stream
+   * (`reconcileConsumerAtStart`), re-issues those sequences to new messages.
+   */
+  readonly advanceStreamToConsumerAtStart: boolean;
+  /** The server runs with `jetstream { sync: always }` whatever the stream's configuration (sync-always). */
+  readonly forceSyncAlways: boolean;
 }
 
 export interface Profile extends ProfileFlags {
@@ -190,6 +229,12 @@ export const FLAG_DOCS: readonly FlagDoc[] = [
   { flag: 'atomicConsumerStateWrite', prs: ['#7388'], models: 'writeAtomically: o.dat via o.dat.tmp and rename' },
   { flag: 'reconcileConsumerAtStart', prs: ['#7692'], models: 'addConsumerWithAssignment: R1 consumer ahead of the stream reconciled at start' },
   { flag: 'indexDbVersion', prs: ['#6272', '#7170', '#8004'], models: '_writeFullState: fullStateVersion of index.db (crash images only; 2 adds per-block ttls, 3 schedules, 4 lblk always)', valuePrs: { 2: ['#6272'], 3: ['#7170'], 4: ['#8004'] } },
+  { flag: 'fsyncNewLmbBeforeUnlink', prs: [], models: 'proposed fix atomic-lmb-rotation: fs.removeMsgBlock fsyncs the new lmb (with its LastSeq tombstone) before unlinking the old one' },
+  { flag: 'fsyncMsgsDirBeforeUnlink', prs: [], models: 'proposed fix atomic-lmb-rotation-dirsync: and fsyncs msgs/ before the unlink' },
+  { flag: 'durableIndexBeforeUnlink', prs: [], models: 'proposed fix index-before-unlink: index.db written durably (tmp, fsync, rename, directory fsync) before any block is unlinked' },
+  { flag: 'durableLastSeqAtRecovery', prs: [], models: 'proposed fix durable-last-seq: recovery keeps max(index.db, largest tombstone, blocks) and makes it durable before accepting writes' },
+  { flag: 'advanceStreamToConsumerAtStart', prs: [], models: 'proposed fix consumer-reconcile: a consumer ahead of the stream at start moves the stream forward (SkipMsgs, fsync)' },
+  { flag: 'forceSyncAlways', prs: [], models: 'proposed fix sync-always: the server runs with jetstream { sync: always }' },
 ];
 
 /** Out of scope for every profile: the model is one single-replica stream on one server. */
@@ -224,6 +269,12 @@ const V2_10_22: Profile = {
   updateAcksBumpsDelivered: true,
   atomicConsumerStateWrite: false,
   reconcileConsumerAtStart: false,
+  fsyncNewLmbBeforeUnlink: false,
+  fsyncMsgsDirBeforeUnlink: false,
+  durableIndexBeforeUnlink: false,
+  durableLastSeqAtRecovery: false,
+  advanceStreamToConsumerAtStart: false,
+  forceSyncAlways: false,
 };
 
 const V2_10_23: Profile = {
@@ -345,20 +396,110 @@ function freeze(p: Profile): Profile {
   return Object.freeze({ ...p, outOfScope: Object.freeze([...p.outOfScope]) });
 }
 
-export const PROFILES: Readonly<Record<string, Profile>> = Object.freeze(
-  Object.fromEntries([V2_10_22, V2_10_23, V2_10_26, V2_10_28, V2_11_4, V2_11_11, V2_12_5, V2_14_0, V2_14_5].map((p) => [p.name, freeze(p)])),
-);
+/** The released versions, in release order. */
+const RELEASES: readonly Profile[] = [V2_10_22, V2_10_23, V2_10_26, V2_10_28, V2_11_4, V2_11_11, V2_12_5, V2_14_0, V2_14_5];
+
+export const PROFILES: Readonly<Record<string, Profile>> = Object.freeze(Object.fromEntries(RELEASES.map((p) => [p.name, freeze(p)])));
 
 /** Profile names in release order. */
 export const PROFILE_NAMES: readonly string[] = Object.freeze(Object.keys(PROFILES));
+
+// ---- Proposed fixes ----
+
+export const FIX_NAMES = ['atomic-lmb-rotation', 'atomic-lmb-rotation-dirsync', 'index-before-unlink', 'durable-last-seq', 'consumer-reconcile', 'sync-always'] as const;
+export type FixName = (typeof FIX_NAMES)[number];
+
+/** The releases a fix is built on: v2.10.22 isolates its effect, v2.14.5 is the newest release. */
+export const FIX_BASES = ['v2.10.22', 'v2.14.5'] as const;
+
+export interface FixDefinition {
+  readonly name: FixName;
+  /** One line: the mechanism. */
+  readonly summary: string;
+  /** The flags it sets, given the release it is built on. */
+  flags(base: Profile): Partial<ProfileFlags>;
+}
+
+export const FIXES: Readonly<Record<FixName, FixDefinition>> = {
+  'atomic-lmb-rotation': {
+    name: 'atomic-lmb-rotation',
+    summary: 'create the new lmb, write its LastSeq tombstone and fsync it before unlinking the old block',
+    flags: () => ({ lmbRemovalOrder: 'createThenUnlink', fsyncNewLmbBeforeUnlink: true }),
+  },
+  'atomic-lmb-rotation-dirsync': {
+    name: 'atomic-lmb-rotation-dirsync',
+    summary: 'atomic-lmb-rotation plus an fsync of msgs/ before the unlink (what strict POSIX needs)',
+    flags: () => ({ lmbRemovalOrder: 'createThenUnlink', fsyncNewLmbBeforeUnlink: true, fsyncMsgsDirBeforeUnlink: true }),
+  },
+  'index-before-unlink': {
+    name: 'index-before-unlink',
+    summary: 'before any block is unlinked, index.db is made a durable record of the removal (tmp file, fsync, rename, directory fsync), and recovery keeps its LastSeq',
+    // A record recovery ignores closes nothing: v2.10.22 drops index.db's LastSeq unless data
+    // was lost, so the fix also takes #6882's rule there (later releases already have it).
+    flags: (base) => ({ durableIndexBeforeUnlink: true, ...(base.priorLastSeqReuse === 'onlyWithLostData' ? { priorLastSeqReuse: 'always' as const } : {}) }),
+  },
+  'durable-last-seq': {
+    name: 'durable-last-seq',
+    summary: 'recovery keeps the maximum of index.db\'s LastSeq, the largest tombstone and the blocks, and makes it durable (tombstone, fsync) before accepting writes',
+    flags: () => ({ durableLastSeqAtRecovery: true }),
+  },
+  'consumer-reconcile': {
+    name: 'consumer-reconcile',
+    summary: 'a consumer found ahead of the stream at start moves the stream forward to it (SkipMsgs, fsync) instead of being moved back (#7692)',
+    flags: () => ({ advanceStreamToConsumerAtStart: true, reconcileConsumerAtStart: false }),
+  },
+  'sync-always': {
+    name: 'sync-always',
+    summary: 'jetstream { sync: always }: every block write fsynced, o.dat written with O_SYNC',
+    flags: () => ({ forceSyncAlways: true }),
+  },
+};
+
+/** Whether a fix changes anything on a release (a fix the release already has is not built on it). */
+export function fixApplies(fix: FixName, base: Profile): boolean {
+  const flags = FIXES[fix].flags(base);
+  return (Object.keys(flags) as (keyof ProfileFlags)[]).some((k) => flags[k] !== base[k]);
+}
+
+function fixProfile(base: Profile, fix: FixDefinition): Profile {
+  return {
+    ...base,
+    ...fix.flags(base),
+    name: `${base.name}+${fix.name}`,
+    description: `proposed fix ${fix.name} on ${base.name}: ${fix.summary}`,
+    outOfScope: [...base.outOfScope],
+  };
+}
+
+const FIX_PROFILE_LIST: readonly Profile[] = FIX_NAMES.flatMap((fix) =>
+  FIX_BASES.map((b) => RELEASES.find((r) => r.name === b)!)
+    .filter((base) => fixApplies(fix, base))
+    .map((base) => freeze(fixProfile(base, FIXES[fix]))),
+);
+
+/** The proposed-fix profiles (`<release>+<fix>`), fix by fix, each on v2.10.22 then v2.14.5. */
+export const FIX_PROFILES: Readonly<Record<string, Profile>> = Object.freeze(Object.fromEntries(FIX_PROFILE_LIST.map((p) => [p.name, p])));
+export const FIX_PROFILE_NAMES: readonly string[] = Object.freeze(FIX_PROFILE_LIST.map((p) => p.name));
+
+/** Every profile name `--profile` accepts: the releases, then the proposed fixes. */
+export const ALL_PROFILE_NAMES: readonly string[] = Object.freeze([...PROFILE_NAMES, ...FIX_PROFILE_NAMES]);
+
+/** The release and the fix a fix profile is made of, or null for a release. */
+export function fixOf(name: string): { base: string; fix: FixName } | null {
+  const i = name.indexOf('+');
+  if (i < 0) return null;
+  const fix = name.slice(i + 1) as FixName;
+  return FIX_NAMES.includes(fix) && Object.prototype.hasOwnProperty.call(FIX_PROFILES, name) ? { base: name.slice(0, i), fix } : null;
+}
 
 export const DEFAULT_PROFILE = 'v2.10.22';
 
 /** The profile of that name, or an Error whose message is one line naming the known ones. */
 export function getProfile(name: string): Profile {
-  const profile = Object.prototype.hasOwnProperty.call(PROFILES, name) ? PROFILES[name] : undefined;
+  const own = (t: Readonly<Record<string, Profile>>) => (Object.prototype.hasOwnProperty.call(t, name) ? t[name] : undefined);
+  const profile = own(PROFILES) ?? own(FIX_PROFILES);
   if (!profile) {
-    throw new Error(`unknown profile "${name}" (known: ${PROFILE_NAMES.join(', ')})`);
+    throw new Error(`unknown profile "${name}" (known: ${ALL_PROFILE_NAMES.join(', ')})`);
   }
   return profile;
 }

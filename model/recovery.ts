@@ -16,6 +16,7 @@
  */
 import type { Draft } from 'immer';
 import { newMsgBlockForWrite, writeRecordToBlock, writeTombstone } from './blocks.js';
+import { makeLastSeqDurable } from './durablelastseq.js';
 import { lastChecksumOfFile } from './indexdb.js';
 import { checksumOf, tombstoneRecord, type TimeMs } from './records.js';
 import { removeMsgBlock, removeMsgBlockFromList, removeMsgViaLimits, resetAgeCheck, selectNextFirst, selectNextFirstInBlock } from './removal.js';
@@ -491,6 +492,8 @@ export function openFileStore(ctx: Ctx, fs: Fs, jitter: TimerJitter = {}): void 
         writeTombstone(ctx, fs, prior.lastSeq, prior.lastTsMs);
       }
     }
+    // Proposed fix durable-last-seq (in no release): the largest LastSeq any source holds, made durable.
+    if (ctx.profile.durableLastSeqAtRecovery) makeLastSeqDurable(ctx, fs, prior, tombs);
     fs.dirty = true;
   }
 

@@ -9,11 +9,12 @@
 import type { Draft } from 'immer';
 import { assert } from './assert.js';
 import { newMsgBlockForWrite, writeTombstone } from './blocks.js';
+import { writeRemovalRecord } from './removalrecord.js';
 import { compactWithFloor } from './sync.js';
+import { blockPath, insertSorted, lmbOf, lookupMsg, MSGS_DIR, removeSorted, selectMsgBlock, type Ctx, type MsgBlock, type StoreProc } from './state.js';
 
 /** `compactMinimum` (L340): inline compaction only for blocks over 2 MB. */
 export const COMPACT_MINIMUM_BYTES = 2 * 1024 * 1024;
-import { blockPath, insertSorted, lmbOf, lookupMsg, removeSorted, selectMsgBlock, type Ctx, type MsgBlock, type StoreProc } from './state.js';
 
 type Fs = Draft<StoreProc>;
 
@@ -85,6 +86,7 @@ export function removeMsgBlock(ctx: Ctx, fs: Fs, mb: Draft<MsgBlock>): void {
   if (wasLmb && ctx.profile.lmbRemovalOrder === 'createThenUnlink') {
     newMsgBlockForWrite(ctx, fs);
     writeTombstone(ctx, fs, lseq, lts);
+    if (ctx.profile.fsyncNewLmbBeforeUnlink) syncNewLmbBeforeUnlink(ctx, fs);
     unlinkAndDrop();
     return;
   }
@@ -98,10 +100,38 @@ export function removeMsgBlock(ctx: Ctx, fs: Fs, mb: Draft<MsgBlock>): void {
   }
 }
 
-/** `forceRemoveMsgBlock` (`dirtyCloseWithRemove(true)` + `removeMsgBlockFromList`): no tombstone. */
+/**
+ * Proposed fix atomic-lmb-rotation (`fsyncNewLmbBeforeUnlink`, in no release): the new lmb,
+ * holding the LastSeq tombstone, is fsynced before the old block is unlinked (on ext4 and xfs
+ * that also commits its creation); with `fsyncMsgsDirBeforeUnlink` (atomic-lmb-rotation-dirsync)
+ * `msgs/` is fsynced too, which strict POSIX needs for the new directory entry.
+ */
+function syncNewLmbBeforeUnlink(ctx: Ctx, fs: Fs): void {
+  assert(ctx.profile.lmbRemovalOrder === 'createThenUnlink', 'fsyncNewLmbBeforeUnlink needs lmbRemovalOrder createThenUnlink');
+  const lmb = lmbOf(fs) as Draft<MsgBlock> | undefined;
+  assert(lmb !== undefined, 'no new lmb to fsync');
+  if (lmb.needSync) {
+    ctx.io.fsync(blockPath(lmb.index), 'removeMsgBlock');
+    lmb.needSync = false;
+  }
+  if (ctx.profile.fsyncMsgsDirBeforeUnlink) ctx.io.fsyncDir(MSGS_DIR, 'removeMsgBlock');
+}
+
+/**
+ * `forceRemoveMsgBlock` (`dirtyCloseWithRemove(true)` + `removeMsgBlockFromList`): no tombstone.
+ * With the proposed fix index-before-unlink (`durableIndexBeforeUnlink`) the block leaves the
+ * list first and index.db is written durably before the unlink (model/removalrecord.ts).
+ */
 export function forceRemoveMsgBlock(ctx: Ctx, fs: Fs, mb: MsgBlock): void {
-  ctx.io.unlink(blockPath(mb.index), 'removeMsgBlock'); // mb.dirtyCloseWithRemove(true)
-  removeMsgBlockFromList(fs, mb.index);
+  const index = mb.index;
+  if (ctx.profile.durableIndexBeforeUnlink) {
+    removeMsgBlockFromList(fs, index);
+    writeRemovalRecord(ctx, fs);
+    ctx.io.unlink(blockPath(index), 'removeMsgBlock');
+    return;
+  }
+  ctx.io.unlink(blockPath(index), 'removeMsgBlock'); // mb.dirtyCloseWithRemove(true)
+  removeMsgBlockFromList(fs, index);
 }
 
 /**

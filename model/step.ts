@@ -15,6 +15,7 @@ import { checkKeep } from './powerloss.js';
 import { indexDbWriteDuringRemoval, writeFullState } from './indexdb.js';
 import { Io, KillSignal, type PerformedOp } from './io.js';
 import { getProfile } from './profile.js';
+import { advanceStreamToConsumers } from './streamadvance.js';
 import { newStoreProc, openFileStore } from './recovery.js';
 import type { Segment } from './records.js';
 import { assertStoreInvariants, removeMsg } from './removal.js';
@@ -124,7 +125,8 @@ export function step(state: ModelState, event: ModelEvent): StepResult {
   // on every property read, and the search runs millions of steps. `state` is never touched.
   const draft = cloneState(state) as Draft<ModelState>;
   io = new Io(draft.disk, state.nowMs, killAfter, fileSystem);
-  const ctx: Ctx = { io, cfg: state.config, profile };
+  // Proposed fix sync-always (profile flag forceSyncAlways): the server runs with sync always whatever the stream says.
+  const ctx: Ctx = { io, cfg: profile.forceSyncAlways && !state.config.syncAlways ? { ...state.config, syncAlways: true } : state.config, profile };
   try {
     outcome = apply(ctx, draft, event, timers, fates);
     io.runDueBackground(true);
@@ -228,6 +230,7 @@ function apply(ctx: Ctx, draft: Draft<ModelState>, event: ModelEvent, timers: Ti
         if (isNew) writeStartingState(ctx, o);
         else reconcileAtStart(ctx, proc.store, o);
       }
+      if (ctx.profile.advanceStreamToConsumerAtStart) advanceStreamToConsumers(ctx, proc.store, proc.consumers);
       checkForOrphanMsgs(ctx, proc.store, proc.consumers);
       return {};
     }

@@ -130,7 +130,7 @@ export function fileSystemDeadlines(state: ModelState): number[] {
 }
 
 /**
-* The timer-jitter choices of a start (#6041, #6128, #6220): the extremes of each range the
+ * The timer-jitter choices of a start (#6041, #6128, #6220): the extremes of each range the
  * server draws from, so the search covers both orders of the first sync and the index.db tick.
  * One choice (no jitter) for profiles without it.
  */

@@ -55,10 +55,12 @@ export interface PageLink {
   readonly summary: string;
 }
 
-/** The default check (`npm start`): every property under each checked crash model. */
+import type { MatrixResult } from '../../properties/matrix.js';
+
 /** A check run that finished within its budget (the docs are generated only from those). */
 export type CompleteCheckRun = CheckRun & { readonly result: NonNullable<CheckRun['result']> };
 
+/** The default check (`npm run corpus`): every property under each checked crash model. */
 export interface CheckMatrix {
   readonly profile: string;
   readonly bounds: ExploreBounds;
@@ -83,6 +85,8 @@ export interface DocsContext {
   readonly profile: string;
   /** The verdict matrix `npm start` prints (runCheck). */
   check(): CheckMatrix;
+  /** The verdict matrix of every profile and proposed fix, with costs and closure (properties/matrix.ts). */
+  matrix(): MatrixResult;
   /** A scenario file (path relative to the repository) replayed as a judged trace. */
   scenarioTrace(file: string): JudgedTrace;
   /** Every page of the docs, in the order of the pages list. */
