@@ -13,6 +13,7 @@
  * fingerprint must have one canonical text.
  */
 import { CanonicalError, DURATION_KEYS, INODE_TABLE_KEYS, TIME_POINT_KEY } from './canonical.js';
+import { finalizeLanes, fmix32 } from './hash128.js';
 
 const CHECKSUM_KEY = /^(?:lchk|\w*Checksum)$/;
 const OP_ID_KEYS: ReadonlySet<string> = new Set(['lastOpId', 'opIds', 'deps']);
@@ -64,19 +65,10 @@ function hashString(s: string): number {
       h ^= s.charCodeAt(i);
       h = Math.imul(h, 0x01000193);
     }
-    h = fmix(h);
+    h = fmix32(h);
     if (stringHashes.size < 1_000_000) stringHashes.set(s, h);
   }
   return h;
-}
-
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h | 0;
 }
 
 const f64 = new Float64Array(1);
@@ -121,22 +113,7 @@ class Lanes {
 
   /** Finish into 4 words (mixing the lanes together so each depends on every word). */
   finish(out: Uint32Array | Int32Array, offset = 0): void {
-    let { a, b, c, d } = this;
-    a ^= this.n;
-    b ^= this.n;
-    a = (a + b + c + d) | 0;
-    b = (b + a) | 0;
-    c = (c + a) | 0;
-    d = (d + a) | 0;
-    a = fmix(a);
-    b = fmix(b);
-    c = fmix(c);
-    d = fmix(d);
-    a = (a + b + c + d) | 0;
-    out[offset] = a;
-    out[offset + 1] = (b + a) | 0;
-    out[offset + 2] = (c + a) | 0;
-    out[offset + 3] = (d + a) | 0;
+    finalizeLanes(this.a ^ this.n, this.b ^ this.n, this.c, this.d, out, offset);
   }
 }
 

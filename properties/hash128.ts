@@ -6,13 +6,34 @@
  * full encodings to show none did.
  */
 
-function fmix32(h: number): number {
+/** MurmurHash3's 32-bit finalizer (also used by digest.ts). */
+export function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h;
+}
+
+/**
+ * MurmurHash3 x86_128's final mix of four lanes (already xored with the length), written into
+ * `out[offset..offset+3]` as 32-bit words (also used by digest.ts's incremental hasher).
+ */
+export function finalizeLanes(h1: number, h2: number, h3: number, h4: number, out: Uint32Array | Int32Array, offset: number): void {
+  h1 = (h1 + h2 + h3 + h4) | 0;
+  h2 = (h2 + h1) | 0;
+  h3 = (h3 + h1) | 0;
+  h4 = (h4 + h1) | 0;
+  h1 = fmix32(h1);
+  h2 = fmix32(h2);
+  h3 = fmix32(h3);
+  h4 = fmix32(h4);
+  h1 = (h1 + h2 + h3 + h4) | 0;
+  out[offset] = h1;
+  out[offset + 1] = (h2 + h1) | 0;
+  out[offset + 2] = (h3 + h1) | 0;
+  out[offset + 3] = (h4 + h1) | 0;
 }
 
 const C1 = 0x239b961b;
@@ -109,22 +130,7 @@ export function hash128Into(s: string, out: Uint32Array, seed = 0): void {
   h2 ^= len;
   h3 ^= len;
   h4 ^= len;
-  h1 = (h1 + h2 + h3 + h4) | 0;
-  h2 = (h2 + h1) | 0;
-  h3 = (h3 + h1) | 0;
-  h4 = (h4 + h1) | 0;
-  h1 = fmix32(h1);
-  h2 = fmix32(h2);
-  h3 = fmix32(h3);
-  h4 = fmix32(h4);
-  h1 = (h1 + h2 + h3 + h4) | 0;
-  h2 = (h2 + h1) | 0;
-  h3 = (h3 + h1) | 0;
-  h4 = (h4 + h1) | 0;
-  out[0] = h1 >>> 0;
-  out[1] = h2 >>> 0;
-  out[2] = h3 >>> 0;
-  out[3] = h4 >>> 0;
+  finalizeLanes(h1, h2, h3, h4, out, 0);
 }
 
 /** The hash as 32 hex digits. */

@@ -29,7 +29,7 @@ import {
   MIN_BLOCK_SIZE_BYTES,
   MIN_TIMER_INTERVAL_MS,
 } from './limits.js';
-import { checkWork, type WorkItem } from './work.js';
+import { checkWork, workItemOf } from './work.js';
 
 export const SCENARIO_FORMAT = 'filestore-scenario/1';
 
@@ -167,14 +167,6 @@ const POWER: Readonly<Record<Step['op'], { when: Power | 'either'; after?: Power
   snapshot: { when: 'either' },
 };
 
-function workItem(s: Step): WorkItem {
-  const endsDown = 'killAfterFileOps' in s && s.killAfterFileOps !== undefined;
-  if (s.op === 'store' || s.op === 'skip' || s.op === 'deliver') return { kind: s.op, count: s.count ?? 1, endsDown };
-  if (s.op === 'advance') return { kind: 'advance', ms: s.ms, endsDown };
-  if (s.op === 'start') return { kind: 'start', endsDown };
-  if (s.op === 'stop' || s.op === 'kill' || s.op === 'powerLoss') return { kind: 'down' };
-  return { kind: 'other', endsDown };
-}
 
 /** The checks a JSON Schema cannot state; each issue names the step and field. */
 function checkScenario(s: Shape, ctx: z.core.$RefinementCtx<Shape>): void {
@@ -205,7 +197,7 @@ function checkScenario(s: Shape, ctx: z.core.$RefinementCtx<Shape>): void {
     if (killPoint && power === 'down' && when === 'either') return issue(at(), `"killAfterFileOps" on "${step.op}" is only valid while the store is running (after start)`);
     power = killPoint ? 'down' : (after ?? power);
   }
-  const work = checkWork(s.steps.map(workItem), {
+  const work = checkWork(s.steps.map((step) => workItemOf(step.op, step)), {
     syncIntervalMs: s.stream.syncIntervalMs ?? SCENARIO_DEFAULT_SYNC_INTERVAL_MS,
     indexFlushIntervalMs: SCENARIO_INDEX_FLUSH_INTERVAL_MS,
     consumers: s.consumers.length,

@@ -34,7 +34,7 @@ import {
   MIN_BLOCK_SIZE_BYTES,
   MIN_TIMER_INTERVAL_MS,
 } from './limits.js';
-import { checkWork, type WorkItem } from './work.js';
+import { checkWork, workItemOf } from './work.js';
 
 export const TRACE_FORMAT = 'filestore-trace/2';
 
@@ -248,14 +248,6 @@ const traceShape = object({
 
 type Shape = z.output<typeof traceShape>;
 
-function workItem(e: Shape['steps'][number]['event']): WorkItem {
-  const endsDown = 'killAfterFileOps' in e && e.killAfterFileOps !== undefined;
-  if (e.type === 'store' || e.type === 'skip' || e.type === 'deliver') return { kind: e.type, count: e.count ?? 1, endsDown };
-  if (e.type === 'advance') return { kind: 'advance', ms: e.ms, endsDown };
-  if (e.type === 'start') return { kind: 'start', endsDown };
-  if (e.type === 'stop' || e.type === 'kill' || e.type === 'powerLoss') return { kind: 'down' };
-  return { kind: 'other', endsDown };
-}
 
 /** What a JSON Schema cannot state: the violation's step exists, and replay stays in budget. */
 function checkTrace(t: Shape, ctx: z.core.$RefinementCtx<Shape>): void {
@@ -265,7 +257,7 @@ function checkTrace(t: Shape, ctx: z.core.$RefinementCtx<Shape>): void {
   for (const [i, s] of t.steps.entries()) {
     if (s.logAfterOps.length !== s.log.length) ctx.addIssue({ code: 'custom', path: ['steps', i, 'logAfterOps'], message: `must hold one count per log line (${s.log.length}), got ${s.logAfterOps.length}` });
   }
-  const work = checkWork(t.steps.map((s) => workItem(s.event)), {
+  const work = checkWork(t.steps.map((s) => workItemOf(s.event.type, s.event)), {
     syncIntervalMs: t.config.syncIntervalMs,
     indexFlushIntervalMs: t.config.indexFlushIntervalMs,
     consumers: t.config.consumers.length,

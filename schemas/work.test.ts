@@ -8,16 +8,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { makeConfig } from '../model/config.js';
 import { EventError, initialState, step, type ModelEvent } from '../model/step.js';
-import { checkWork, timerFiringsEstimate, type WorkItem } from './work.js';
+import { checkWork, timerFiringsEstimate, workItemOf, type WorkItem } from './work.js';
 
-function itemOf(e: ModelEvent): WorkItem {
-  const endsDown = 'killAfterFileOps' in e && e.killAfterFileOps !== undefined;
-  if (e.type === 'store' || e.type === 'skip' || e.type === 'deliver') return { kind: e.type, count: e.count ?? 1, endsDown };
-  if (e.type === 'advance') return { kind: 'advance', ms: e.ms, endsDown };
-  if (e.type === 'start') return { kind: 'start', endsDown };
-  if (e.type === 'stop' || e.type === 'kill' || e.type === 'powerLoss') return { kind: 'down' };
-  return { kind: 'other', endsDown };
-}
 
 const event: fc.Arbitrary<ModelEvent> = fc.oneof(
   { weight: 2, arbitrary: fc.constant<ModelEvent>({ type: 'start' }) },
@@ -58,7 +50,7 @@ describe('work budget: the timer estimate bounds what the model fires', () => {
               if (err instanceof EventError) continue; // not valid at this point (a store while down): leave it out
               throw err;
             }
-            expect(fired).toBeLessThanOrEqual(timerFiringsEstimate(ran.map(itemOf), cfg));
+            expect(fired).toBeLessThanOrEqual(timerFiringsEstimate(ran.map((e) => workItemOf(e.type, e)), cfg));
           }
         },
       ),

@@ -19,6 +19,20 @@ export type WorkItem =
   | { readonly kind: 'down' }
   | { readonly kind: 'other'; readonly endsDown?: boolean };
 
+/**
+ * The work item of one scenario step or trace event, named by its `op` or `type` (the two
+ * formats use the same names for these events).
+ */
+export function workItemOf(name: string, event: object): WorkItem {
+  const f: { readonly count?: unknown; readonly ms?: unknown; readonly killAfterFileOps?: unknown } = event;
+  const endsDown = f.killAfterFileOps !== undefined;
+  if (name === 'store' || name === 'skip' || name === 'deliver') return { kind: name, count: typeof f.count === 'number' ? f.count : 1, endsDown };
+  if (name === 'advance') return { kind: 'advance', ms: typeof f.ms === 'number' ? f.ms : 0, endsDown };
+  if (name === 'start') return { kind: 'start', endsDown };
+  if (name === 'stop' || name === 'kill' || name === 'powerLoss') return { kind: 'down' };
+  return { kind: 'other', endsDown };
+}
+
 export interface WorkConfig {
   readonly syncIntervalMs: number;
   readonly indexFlushIntervalMs: number;
