@@ -15,7 +15,7 @@ import { ALL_PROFILE_NAMES, getProfile } from '../model/profile.js';
 import { isCrashModel, type CrashModel, type ExploreBounds } from '../properties/alphabet.js';
 import { CAUSE_DEFINITIONS, CAUSES, REMOVAL_CAUSES } from '../properties/causes.js';
 import { PROPERTY_IDS } from '../properties/invariants.js';
-import { counterexampleId, searchBounds, MATRIX_BOUNDS, MATRIX_CRASH_MODELS, MATRIX_PROFILES, QUICK_BOUNDS, QUICK_CRASH_MODELS, QUICK_PROFILES, runMatrix, type MatrixResult, type MatrixRow } from '../properties/matrix.js';
+import { counterexampleId, FIXPOINT_BOUNDS, searchBounds, MATRIX_BOUNDS, MATRIX_CRASH_MODELS, MATRIX_PROFILES, QUICK_BOUNDS, QUICK_CRASH_MODELS, QUICK_PROFILES, runMatrix, type MatrixResult, type MatrixRow } from '../properties/matrix.js';
 import { serializeTrace } from '../traces/trace.js';
 import { parseArgs, UsageError } from './args.js';
 import { replayCommand, writeTrace } from './explore.js';
@@ -102,7 +102,23 @@ export function verdictCell(r: MatrixRow): string {
 }
 
 export function boundsText(b: ExploreBounds): string {
-  return `${b.depth === null ? 'to the fixpoint' : `depth ≤ ${b.depth} actions`}, ≤ ${b.maxMsgs} msg${b.maxMsgs === 1 ? '' : 's'}, ≤ ${b.maxCrashes} crash${b.maxCrashes === 1 ? '' : 'es'}, ${b.consumers} consumer, ${b.blockSizeBytes}-byte blocks, ${b.retention ?? 'workqueue'} retention${b.syncAlways ? ', sync always' : ''}`;
+  const starts = b.maxStarts !== undefined ? `, ≤ ${b.maxStarts} start${b.maxStarts === 1 ? '' : 's'}` : '';
+  const redeliveries = b.maxRedeliveries !== undefined ? `, ≤ ${b.maxRedeliveries} redeliver${b.maxRedeliveries === 1 ? 'y' : 'ies'}` : '';
+  return `${b.depth === null ? 'to the fixpoint' : `depth ≤ ${b.depth} actions`}, ≤ ${b.maxMsgs} msg${b.maxMsgs === 1 ? '' : 's'}, ≤ ${b.maxCrashes} crash${b.maxCrashes === 1 ? '' : 'es'}${starts}${redeliveries}, ${b.consumers} consumer, ${b.blockSizeBytes}-byte blocks, ${b.retention ?? 'workqueue'} retention${b.syncAlways ? ', sync always' : ''}`;
+}
+
+/** The bounds of one crash model's searches: one text, or each text with its profiles when they differ (a kill search runs to its fixpoint only where the space closes). */
+export function crashBoundsText(m: Pick<MatrixResult, 'rows'>, crash: string): string {
+  const groups = new Map<string, string[]>();
+  for (const r of m.rows) {
+    if (r.crash !== crash) continue;
+    const text = boundsText(r.bounds);
+    const profiles = groups.get(text) ?? [];
+    if (!profiles.includes(r.profile)) profiles.push(r.profile);
+    groups.set(text, profiles);
+  }
+  if (groups.size === 1) return [...groups.keys()][0]!;
+  return [...groups].map(([text, profiles]) => `${text} for ${profiles.join(', ')}`).join('; ');
 }
 
 /** The verdict tables (one per crash model), in text. */
@@ -111,8 +127,7 @@ export function verdictTables(m: MatrixResult): string[] {
   const crashes = [...new Set(m.rows.map((r) => r.crash))];
   const profiles = [...new Set(m.rows.map((r) => r.profile))];
   for (const crash of crashes) {
-    const rowBounds = m.rows.find((r) => r.crash === crash)!.bounds;
-    out.push('', `crash model ${crash} (${boundsText(rowBounds)}):`, '');
+    out.push('', `crash model ${crash} (${crashBoundsText(m, crash)}):`, '');
     const body = profiles.map((p) => [p, ...PROPERTY_IDS.map((prop) => verdictCell(m.rows.find((r) => r.profile === p && r.crash === crash && r.property === prop)!))]);
     out.push(...renderTable(['profile', ...PROPERTY_IDS], body));
     const runs = m.runs.filter((r) => r.crash === crash);
@@ -144,7 +159,7 @@ export function closureLines(m: MatrixResult): string[] {
 export function matrixText(m: MatrixResult, bounds: ExploreBounds, outDir: string): string {
   const out = [
     `verdict matrix: ${new Set(m.rows.map((r) => r.profile)).size} profiles × ${PROPERTY_IDS.length} properties × ${new Set(m.rows.map((r) => r.crash)).size} crash models, one exhaustive all-properties search per profile and crash model`,
-    `bounds: ${boundsText(bounds)}, a power loss to depth ${searchBounds(bounds, 'power-loss:ext4').depth}; a search is complete when it explored every state within its bounds (it proves nothing beyond them)`,
+    `bounds: ${boundsText({ ...bounds, depth: null }).replace(/^to the fixpoint, /, '')}; under kill a profile with deterministic timers runs to its fixpoint (≤ ${FIXPOINT_BOUNDS.maxStarts} starts, ≤ ${FIXPOINT_BOUNDS.maxRedeliveries} redelivery) and one with timer jitter (its space does not close) to depth ${bounds.depth}; a power loss to depth ${searchBounds(bounds, 'power-loss:ext4', 'v2.10.22').depth}; a search is complete when it explored every state within its bounds (it proves nothing beyond them)`,
     `a violation lists each cause with its shortest counterexample (events); ${REMOVAL_CAUSES.join(' and ')} count against the removal protocol, unsynced-data is loss the sync policy allows`,
     ...verdictTables(m),
     '',

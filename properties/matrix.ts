@@ -13,26 +13,59 @@ import { crashFileSystem, type CrashModel, type ExploreBounds } from './alphabet
 import type { Cause } from './causes.js';
 import { closeCounterexamples, type ClosureEntry, type CounterexampleRef } from './closure.js';
 import { measureCost } from './cost.js';
-import { explore, type Verdict } from './explore.js';
+import { DEFAULT_EXHAUSTIVE_BOUNDS, explore, type Verdict } from './explore.js';
 import { PROPERTY_IDS, type PropertyId } from './invariants.js';
 import type { TraceFile } from '../traces/trace.js';
 
-/** Bounds of `npm start` (every profile, kill and power-loss:ext4); a power-loss search stops at MATRIX_POWER_LOSS_DEPTH. */
+/**
+ * Bounds of `npm start` (every profile, kill and power-loss:ext4). `depth` caps only the
+ * searches whose space does not close (see `closesUnderKill` and MATRIX_POWER_LOSS_DEPTH);
+ * the others run to their fixpoint within the bounds on messages, crashes, starts and
+ * redeliveries.
+ */
 export const MATRIX_BOUNDS: ExploreBounds = { depth: 6, maxMsgs: 1, maxCrashes: 1, consumers: 1, blockSizeBytes: 128, reorderWindow: 4, retention: 'workqueue', syncAlways: false };
+/**
+ * A search to the fixpoint needs the starts and the redeliveries bounded (every restart opens
+ * a new block, every redelivery a new delivery sequence): the explorer's defaults.
+ */
+export const FIXPOINT_BOUNDS = { maxStarts: DEFAULT_EXHAUSTIVE_BOUNDS.maxStarts!, maxRedeliveries: DEFAULT_EXHAUSTIVE_BOUNDS.maxRedeliveries! };
 /**
  * The depth of a power-loss search in the matrix. Each power loss branches into every disk the
  * file system allows: at depth 6 a v2.14.5-based profile under power-loss:ext4 generates some
- * 190,000 states (over 100 CPU s each, seven such profiles), at depth 5 some 50,000. Depth 5
- * holds every removal counterexample of one message (start, store, deliver, the ack cut by the
- * power loss, start: 6 events), which is what the matrix judges the fixes by.
+ * 190,000 states (over 100 CPU s each, seven such profiles), at depth 5 some 50,000; to its
+ * fixpoint (1 message, 1 crash, 3 starts) v2.10.22 alone has 556,126 distinct states and
+ * 7.4 million transitions (870 s on 2 cores). Depth 5 holds every removal counterexample of
+ * one message (start, store, deliver, the ack cut by the power loss, start: 6 events), which
+ * is what the matrix judges the fixes by.
  */
 export const MATRIX_POWER_LOSS_DEPTH = 5;
-/** Bounds of `check --quick` (CI). */
+/** Bounds of `check --quick` (CI): both of its profiles close under kill, so both searches run to their fixpoint. */
 export const QUICK_BOUNDS: ExploreBounds = { ...MATRIX_BOUNDS, depth: 5 };
 
-/** The bounds of one search: a power loss stops at MATRIX_POWER_LOSS_DEPTH. */
-export function searchBounds(bounds: ExploreBounds, crash: CrashModel): ExploreBounds {
-  return crash === 'kill' ? bounds : { ...bounds, depth: bounds.depth === null ? MATRIX_POWER_LOSS_DEPTH : Math.min(bounds.depth, MATRIX_POWER_LOSS_DEPTH) };
+/**
+ * Whether a profile's space under `kill` closes at the matrix's bounds, so its search runs to
+ * the fixpoint. It does when the server's timers are deterministic. With timer jitter (#6041,
+ * #6128, #6220: `firstSyncJitter`, `indexFlushJitterMaxMs`) every start draws one of four
+ * timer layouts, and the index.db ticker keeps its drawn period (2 min + jitter) beside the
+ * 2-minute syncBlocks timer, so their relative phase walks an orbit instead of repeating:
+ * measured at 1 message, 1 crash, 3 starts, v2.10.22 closes at 6,611 distinct states (depth 17,
+ * 6 s) while v2.10.23 holds 135,714 at depth 12 and still adds 44,000 a level. Those searches
+ * keep the depth cap and say they are not complete.
+ */
+export function closesUnderKill(profile: string): boolean {
+  const p = getProfile(profile);
+  return !p.firstSyncJitter && p.indexFlushJitterMaxMs === 0;
+}
+
+/**
+ * The bounds of one search: a power loss stops at MATRIX_POWER_LOSS_DEPTH; a kill search of a
+ * profile whose space closes runs to its fixpoint (starts and redeliveries bounded); any other
+ * keeps the depth cap.
+ */
+export function searchBounds(bounds: ExploreBounds, crash: CrashModel, profile: string): ExploreBounds {
+  if (crash !== 'kill') return { ...bounds, depth: bounds.depth === null ? MATRIX_POWER_LOSS_DEPTH : Math.min(bounds.depth, MATRIX_POWER_LOSS_DEPTH) };
+  if (!closesUnderKill(profile)) return bounds;
+  return { ...bounds, depth: null, maxStarts: bounds.maxStarts ?? FIXPOINT_BOUNDS.maxStarts, maxRedeliveries: bounds.maxRedeliveries ?? FIXPOINT_BOUNDS.maxRedeliveries };
 }
 export const MATRIX_CRASH_MODELS: readonly CrashModel[] = ['kill', 'power-loss:ext4'];
 /** `--quick`: the seed release and the fix that closes its kill counterexample (depth 5 reaches it). */
@@ -137,7 +170,7 @@ export function runMatrix(req: MatrixRequest): MatrixResult {
       n++;
       const label = `[${n}/${req.profiles.length * req.crashes.length}] ${profile} under ${crash}`;
       req.onProgress?.(label);
-      const r = searchAllProperties(profile, crash, searchBounds(req.bounds, crash), (t) => req.onProgress?.(`${label}: ${t}`));
+      const r = searchAllProperties(profile, crash, searchBounds(req.bounds, crash, profile), (t) => req.onProgress?.(`${label}: ${t}`));
       rows.push(...r.rows);
       runs.push(r.run);
     }

@@ -13,7 +13,7 @@ import { loadTraceFile } from '../../traces/validate.js';
 import { CAUSE_DEFINITIONS, CAUSES, REMOVAL_CAUSES } from '../../properties/causes.js';
 import { PROPERTY_IDS } from '../../properties/invariants.js';
 import type { MatrixResult, MatrixRow } from '../../properties/matrix.js';
-import { boundsText, verdictCell } from '../../cli/matrix.js';
+import { crashBoundsText, verdictCell } from '../../cli/matrix.js';
 import { code, definePage, ensure, md, mdTable } from './lib.js';
 
 /** traces/corpus/: the default check's counterexamples (`npm run corpus`). */
@@ -52,7 +52,7 @@ export const matrixPage = definePage(
     const crashes = [...new Set(m.rows.map((r) => r.crash))];
     const profiles = [...new Set(m.rows.map((r) => r.profile))];
     const sections: string[] = [
-      `${code('npm start')} (${code('npx tsx cli/main.ts check')}) runs one exhaustive search per profile and crash model that checks all ${PROPERTY_IDS.length} properties at once and keeps, for every cause of a violation, its shortest counterexample. Bounds: ${crashes.map((c) => `${code(c)} ${boundsText(m.rows.find((r) => r.crash === c)!.bounds)}`).join('; ')}. Each search below was ${m.runs.every((r) => r.complete) ? 'complete within them' : 'incomplete for some profiles'}; nothing is claimed beyond them. ${REMOVAL_CAUSES.map((c) => code(c)).join(' and ')} count against the removal protocol; ${code('unsynced-data')} is loss the 2-minute sync policy allows.`,
+      `${code('npm start')} (${code('npx tsx cli/main.ts check')}) runs one exhaustive search per profile and crash model that checks all ${PROPERTY_IDS.length} properties at once and keeps, for every cause of a violation, its shortest counterexample. Bounds: ${crashes.map((c) => `${code(c)} ${crashBoundsText(m, c)}`).join('; ')} (under ${code('kill')} a profile's search runs to its fixpoint when its timers are deterministic; with timer jitter the index.db ticker's drawn period walks its phase against the 2-minute sync timer, the space does not close at these bounds, and the search stops at the depth cap). Each search below was ${m.runs.every((r) => r.complete) ? 'complete within them' : 'incomplete for some profiles'}; nothing is claimed beyond them. ${REMOVAL_CAUSES.map((c) => code(c)).join(' and ')} count against the removal protocol; ${code('unsynced-data')} is loss the 2-minute sync policy allows.`,
     ];
     for (const crash of crashes) {
       sections.push(`### ${code(crash)}`, mdTable(['profile', ...PROPERTY_IDS.map((p) => code(p))], profiles.map((p) => [code(p), ...PROPERTY_IDS.map((prop) => verdictCell(row(m, p, crash, prop)!))])));
