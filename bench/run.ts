@@ -15,6 +15,7 @@ import { initialState, step, type ModelEvent } from '../model/step.js';
 import type { CrashModel, ExploreBounds } from '../properties/alphabet.js';
 import { DEFAULT_EXHAUSTIVE_BOUNDS, DEFAULT_MAX_REDELIVERIES, EXTRA_STARTS, explore } from '../properties/explore.js';
 import { PROPERTY_IDS } from '../properties/invariants.js';
+import { MATRIX_BOUNDS, searchBounds } from '../properties/matrix.js';
 
 interface Figure {
   readonly name: string;
@@ -78,6 +79,9 @@ function wholeSpace(crash: CrashModel, bounds: ExploreBounds, label: string, tar
   print({ name: `visited-state table per state (${label}, ${crash})`, value: (s.visitedBytes ?? 0) / Math.max(1, s.distinctStates ?? 1), unit: 'bytes', note: '16-byte fingerprints in an open-addressing table at most half full' });
 }
 const DEFAULT_FIXPOINT: ExploreBounds = { ...DEFAULT_EXHAUSTIVE_BOUNDS, depth: null };
+/** What `npm start` runs to the fixpoint under kill for a profile with deterministic timers (properties/matrix.ts). */
+const MATRIX_FIXPOINT: ExploreBounds = searchBounds(MATRIX_BOUNDS, 'kill', 'v2.10.22');
+wholeSpace('kill', MATRIX_FIXPOINT, 'matrix bounds (1 msg)', null);
 wholeSpace('kill', DEFAULT_FIXPOINT, 'default bounds', null);
 wholeSpace('power-loss:ext4', DEFAULT_FIXPOINT, 'default bounds', null);
 wholeSpace('kill', REFERENCE, 'reference bounds', 10);

@@ -132,7 +132,8 @@ export function verdictTables(m: MatrixResult): string[] {
     out.push(...renderTable(['profile', ...PROPERTY_IDS], body));
     const runs = m.runs.filter((r) => r.crash === crash);
     const states = runs.map((r) => r.statesExplored);
-    out.push('', `${runs.length} searches, ${Math.min(...states)}–${Math.max(...states)} states each, ${runs.every((r) => r.complete) ? 'every one complete within its bounds' : `incomplete: ${runs.filter((r) => !r.complete).map((r) => r.profile).join(', ')}`}`);
+    const incomplete = runs.filter((r) => !r.complete).map((r) => r.profile);
+    out.push('', `${runs.length} searches, ${Math.min(...states)}–${Math.max(...states)} states each, ${incomplete.length === 0 ? 'every one complete within its bounds' : `${runs.length - incomplete.length} complete, ${incomplete.length} not complete (stopped at the depth cap): ${incomplete.join(', ')}`}`);
   }
   return out;
 }

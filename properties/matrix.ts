@@ -15,6 +15,7 @@ import { closeCounterexamples, type ClosureEntry, type CounterexampleRef } from 
 import { measureCost } from './cost.js';
 import { DEFAULT_EXHAUSTIVE_BOUNDS, explore, type Verdict } from './explore.js';
 import { PROPERTY_IDS, type PropertyId } from './invariants.js';
+import { runSearches, type SearchJob } from './searchpool.js';
 import type { TraceFile } from '../traces/trace.js';
 
 /**
@@ -120,6 +121,8 @@ export interface MatrixRequest {
   readonly bounds: ExploreBounds;
   /** Rerun every counterexample under every other profile (closure.ts). */
   readonly closure: boolean;
+  /** Threads to run searches side by side (default: the cores); the result does not depend on it. */
+  readonly threads?: number;
   readonly onProgress?: (text: string) => void;
 }
 
@@ -131,9 +134,9 @@ export interface MatrixResult {
 }
 
 /** One complete search of a profile under a crash model, every property at once, every cause kept. */
-export function searchAllProperties(profile: string, crash: CrashModel, bounds: ExploreBounds, onProgress?: (text: string) => void): { rows: MatrixRow[]; run: SearchRun } {
+export function searchAllProperties(profile: string, crash: CrashModel, bounds: ExploreBounds, onProgress?: (text: string) => void, workers = availableParallelism()): { rows: MatrixRow[]; run: SearchRun } {
   // The search engine's worker threads (issue 9) split each level; the result does not depend on their number.
-  const r = explore({ profile, properties: PROPERTY_IDS, crash, mode: 'exhaustive', bounds, seed: 0, runs: 0, stopEarly: false, byCause: true, workers: availableParallelism(), ...(onProgress ? { onProgress } : {}) });
+  const r = explore({ profile, properties: PROPERTY_IDS, crash, mode: 'exhaustive', bounds, seed: 0, runs: 0, stopEarly: false, byCause: true, workers, ...(onProgress ? { onProgress } : {}) });
   const run: SearchRun = { profile, crash, fileSystem: crashFileSystem(crash), statesExplored: r.stats.statesGenerated, distinctStates: r.stats.distinctStates, complete: r.stats.complete };
   const rows = r.results.map(
     (p): MatrixRow => ({
@@ -162,19 +165,24 @@ export function counterexampleId(row: Pick<MatrixRow, 'profile' | 'crash' | 'pro
 
 export function runMatrix(req: MatrixRequest): MatrixResult {
   for (const p of req.profiles) getProfile(p); // unknown names fail before any search
-  const rows: MatrixRow[] = [];
-  const runs: SearchRun[] = [];
-  let n = 0;
-  for (const profile of req.profiles) {
-    for (const crash of req.crashes) {
-      n++;
-      const label = `[${n}/${req.profiles.length * req.crashes.length}] ${profile} under ${crash}`;
-      req.onProgress?.(label);
-      const r = searchAllProperties(profile, crash, searchBounds(req.bounds, crash, profile), (t) => req.onProgress?.(`${label}: ${t}`));
-      rows.push(...r.rows);
-      runs.push(r.run);
-    }
-  }
+  const jobs: SearchJob[] = req.profiles.flatMap((profile) => req.crashes.map((crash) => ({ profile, crash, bounds: searchBounds(req.bounds, crash, profile) })));
+  const label = (i: number) => `[${i + 1}/${jobs.length}] ${jobs[i]!.profile} under ${jobs[i]!.crash}`;
+  // Independent searches run side by side, one per thread (searchpool.ts); a lone search splits its levels instead.
+  // Power-loss searches are the longest: started first, they finish with the rest. The order changes only the time.
+  const order = [...jobs.keys()].sort((a, b) => Number(jobs[a]!.crash === 'kill') - Number(jobs[b]!.crash === 'kill') || a - b);
+  const results = runSearches(
+    jobs,
+    req.threads ?? availableParallelism(),
+    (job) => {
+      const i = jobs.indexOf(job);
+      req.onProgress?.(label(i));
+      return searchAllProperties(job.profile, job.crash, job.bounds, (t) => req.onProgress?.(`${label(i)}: ${t}`));
+    },
+    (i, _job, r) => req.onProgress?.(`${label(i)}: ${r.run.distinctStates} distinct states, ${r.run.complete ? 'complete' : 'not complete'}`),
+    order,
+  );
+  const rows = results.flatMap((r) => r.rows);
+  const runs = results.map((r) => r.run);
   const costs = req.profiles.map(profileCost);
   let closure: ClosureEntry[] = [];
   if (req.closure) {

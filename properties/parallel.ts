@@ -33,14 +33,18 @@ export type WorkerReply =
   | { readonly kind: 'error'; readonly message: string };
 
 /**
- * The worker's entry: register tsx's loader in the worker (it compiles the TypeScript
- * sources the first time, as in the main thread), then load search-worker.ts.
+ * A worker's entry: register tsx's loader in the worker (it compiles the TypeScript sources
+ * the first time, as in the main thread), then load the worker's module. A failure to load
+ * is posted on the worker's port as an error reply.
  */
-const WORKER_BOOT = `(async () => {
+export function workerBoot(moduleUrl: string): string {
+  return `(async () => {
   const { register } = await import(${JSON.stringify(pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/index\.cjs$/, 'index.mjs')).href)});
   register();
-  await import(${JSON.stringify(new URL('./search-worker.ts', import.meta.url).href)});
+  await import(${JSON.stringify(moduleUrl)});
 })().catch((e) => { require('node:worker_threads').workerData.port.postMessage({ kind: 'error', message: String(e && e.stack || e) }); });`;
+}
+const WORKER_BOOT = workerBoot(new URL('./search-worker.ts', import.meta.url).href);
 
 /** Frontier states per chunk: small enough to spread a level over the workers. */
 const CHUNK_STATES = 64;

@@ -57,7 +57,7 @@ export const matrixPage = definePage(
     for (const crash of crashes) {
       sections.push(`### ${code(crash)}`, mdTable(['profile', ...PROPERTY_IDS.map((p) => code(p))], profiles.map((p) => [code(p), ...PROPERTY_IDS.map((prop) => verdictCell(row(m, p, crash, prop)!))])));
       const runs = m.runs.filter((r) => r.crash === crash);
-      sections.push(`States explored per search: ${runs.map((r) => `${code(r.profile)} ${r.statesExplored}`).join(', ')}.`);
+      sections.push(`States explored per search: ${runs.map((r) => `${code(r.profile)} ${r.statesExplored}${r.complete ? ' (complete)' : ''}`).join(', ')}.`);
     }
 
     sections.push(
