@@ -8,6 +8,8 @@
  * figure says "not complete").
  */
 import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { makeConfig } from '../model/config.js';
@@ -62,6 +64,8 @@ process.stdout.write(`bench: ${WORKERS} worker${WORKERS === 1 ? '' : 's'}, ${ava
 
 // 1. The shortest counterexample at the reference bounds, end to end (a fresh process, as a user runs it).
 {
+  // explore --out does not create directories (a mistyped path is an error): make the bench's own.
+  mkdirSync(join(ROOT, 'out', 'bench'), { recursive: true });
   const args = ['tsx', 'cli/main.ts', 'explore', '--property', 'stream-not-behind-consumer', '--crash', 'kill', '--max-msgs', '4', '--max-crashes', '2', '--consumers', '1', '--block-size-bytes', '128', '--workers', '1', '--json', '--out', 'out/bench/shortest.json'];
   const { value, seconds } = timed(() => execFileSync('npx', args, { cwd: ROOT, encoding: 'utf8' }));
   const length = (JSON.parse(value) as { counterexample?: { length: number } }).counterexample?.length ?? null;
