@@ -42,11 +42,11 @@ import { getFileSystem, isFileSystemName } from '../model/filesystems.js';
 export const TIME_POINT_KEY = /^(?:nowMs|atMs|tsMs|lastWriteMs|\w+AtMs|\w+TsMs)$/;
 /** Durations held in a state (kept exactly). */
 export const DURATION_KEYS: ReadonlySet<string> = new Set(['ms', 'indexFlushPeriodMs']);
-const CHECKSUM_KEY = /^(?:lchk|\w*Checksum)$/;
-const OP_ID_KEYS: ReadonlySet<string> = new Set(['lastOpId', 'opIds', 'deps']);
+export const CHECKSUM_KEY = /^(?:lchk|\w*Checksum)$/;
+export const OP_ID_KEYS: ReadonlySet<string> = new Set(['lastOpId', 'opIds', 'deps']);
 /** Tables keyed by inode number (the page cache's `sizes` beside every view's `inodes`). */
 export const INODE_TABLE_KEYS: ReadonlySet<string> = new Set(['inodes', 'sizes']);
-const DROPPED_KEYS: ReadonlySet<string> = new Set(['config', 'profileName', 'nextInode', 'nextOpId']);
+export const DROPPED_KEYS: ReadonlySet<string> = new Set(['config', 'profileName', 'nextInode', 'nextOpId']);
 
 /** How a key's value is encoded; classified once per key name. */
 const enum Kind {
@@ -77,7 +77,7 @@ function kindOf(key: string): Kind {
 }
 
 /** Second resolution: the phase of the clock within a second is part of the state. */
-const PHASE_MS = 1000;
+export const PHASE_MS = 1000;
 
 export class CanonicalError extends Error {
   constructor(message: string) {

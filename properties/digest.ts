@@ -12,15 +12,11 @@
  * `--verify-fingerprints` checks it against the text encoding: two states with one
  * fingerprint must have one canonical text.
  */
-import { CanonicalError, DURATION_KEYS, INODE_TABLE_KEYS, TIME_POINT_KEY } from './canonical.js';
+import { CanonicalError, CHECKSUM_KEY, DROPPED_KEYS, DURATION_KEYS, INODE_TABLE_KEYS, OP_ID_KEYS, PHASE_MS, TIME_POINT_KEY } from './canonical.js';
 import { finalizeLanes, fmix32 } from './hash128.js';
 
-const CHECKSUM_KEY = /^(?:lchk|\w*Checksum)$/;
-const OP_ID_KEYS: ReadonlySet<string> = new Set(['lastOpId', 'opIds', 'deps']);
-const DROPPED_KEYS: ReadonlySet<string> = new Set(['config', 'profileName', 'nextInode', 'nextOpId']);
 /** Counters encoded only up to a ceiling (set per search by `digestNode`). */
 const CLAMPED_COUNTERS = new Map<string, number>([['starts', 2]]);
-const PHASE_MS = 1000;
 
 const enum Kind {
   Plain,

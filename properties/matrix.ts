@@ -173,8 +173,7 @@ export function runMatrix(req: MatrixRequest): MatrixResult {
   const results = runSearches(
     jobs,
     req.threads ?? availableParallelism(),
-    (job) => {
-      const i = jobs.indexOf(job);
+    (job, i) => {
       req.onProgress?.(label(i));
       return searchAllProperties(job.profile, job.crash, job.bounds, (t) => req.onProgress?.(`${label(i)}: ${t}`));
     },

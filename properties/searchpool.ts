@@ -41,7 +41,7 @@ const BOOT = workerBoot(new URL('./searchpool-worker.ts', import.meta.url).href)
 export function runSearches(
   jobs: readonly SearchJob[],
   threads: number,
-  runHere: (job: SearchJob) => SearchJobResult,
+  runHere: (job: SearchJob, index: number) => SearchJobResult,
   onDone?: (index: number, job: SearchJob, result: SearchJobResult) => void,
   order: readonly number[] = jobs.map((_, i) => i),
 ): SearchJobResult[] {
@@ -49,7 +49,7 @@ export function runSearches(
   const count = Math.min(threads, jobs.length);
   if (count <= 1) {
     jobs.forEach((job, i) => {
-      results[i] = runHere(job);
+      results[i] = runHere(job, i);
       onDone?.(i, job, results[i]!);
     });
     return results;
