@@ -12,13 +12,23 @@
  *   pending times at one-second resolution (`toStoredSecondsMs`). The model is invariant
  *   under a shift of every clock value by whole seconds (no rule reads absolute time), so
  *   this merges only states that behave alike.
- * - Old is old. A past time older than the horizon (every duration of the configuration
- *   plus one second) compares the same way with now and every deadline whatever its exact
- *   age: old times are encoded by rank among the state's old times (equality and order are
- *   kept, since records compare checksums and recovery compares times). What an old time's
- *   exact age still changes is the varint length of timestamps in the o.dat and index.db
- *   images written later; no rule reads an image's size (they are rewritten from offset 0
- *   and parsed whole), so it cannot change a verdict. This rule is what closes the space.
+ * - Old is old. A past time older than its class's horizon compares the same way with now
+ *   and every deadline whatever its exact age: old times are encoded by rank among the
+ *   state's old times of their class (equality and order within the class are kept, since
+ *   records compare checksums and recovery compares times). A class's horizon is the longest
+ *   duration any rule adds to a time of that class before comparing it with now, plus a
+ *   second (`timeHorizons`):
+ *   - message times (a record's `tsMs`, `firstTsMs`, `lastTsMs`, a checksum's time, a
+ *     pending entry's `tsMs`, which is the message's time once o.dat held it): AckWait
+ *     (`checkPending`, `expired` in `deliver`) and MaxAge (`expireMsgs`,
+ *     `expireMsgsOnRecover`); nothing compares them with a deadline or another class;
+ *   - `lastWriteMs`: the o.dat flusher's minimum interval (`flushLoop`'s `minTime`);
+ *   - every other time point (deadlines, in-flight operations' issue times): every
+ *     duration of the configuration and of its file system.
+ *   What an old time's exact age still changes is the varint length of timestamps in the
+ *   o.dat and index.db images written later; no rule reads an image's size (they are
+ *   rewritten from offset 0 and parsed whole), so it cannot change a verdict. This rule is
+ *   what closes the space.
  * - Fresh names are renumbered. Inode numbers (values of `entries`, `inode` fields, keys of
  *   the per-inode tables `inodes` and `sizes`) by first use in the walk (paths are sorted, so
  *   the walk does not depend on the numbers); operation ids (`id` of an issued operation, a
@@ -40,6 +50,10 @@
 import { getFileSystem, isFileSystemName } from '../model/filesystems.js';
 
 export const TIME_POINT_KEY = /^(?:nowMs|atMs|tsMs|lastWriteMs|\w+AtMs|\w+TsMs)$/;
+/** Time points of the message class (see "Old is old"); a checksum's time is one too. */
+export const MESSAGE_TIME_KEY = /^(?:tsMs|\w+TsMs)$/;
+/** Time points of the o.dat flusher's class. */
+export const FLUSH_TIME_KEYS: ReadonlySet<string> = new Set(['lastWriteMs']);
 /** Durations held in a state (kept exactly). */
 export const DURATION_KEYS: ReadonlySet<string> = new Set(['ms', 'indexFlushPeriodMs']);
 export const CHECKSUM_KEY = /^(?:lchk|\w*Checksum)$/;
@@ -53,6 +67,8 @@ const enum Kind {
   Plain,
   Now,
   Time,
+  MessageTime,
+  FlushTime,
   Inode,
   OpId,
   Checksum,
@@ -64,6 +80,8 @@ function kindOf(key: string): Kind {
   let k = kinds.get(key);
   if (k === undefined) {
     if (key === 'nowMs') k = Kind.Now;
+    else if (MESSAGE_TIME_KEY.test(key)) k = Kind.MessageTime;
+    else if (FLUSH_TIME_KEYS.has(key)) k = Kind.FlushTime;
     else if (TIME_POINT_KEY.test(key)) k = Kind.Time;
     else if (key === 'inode' || key === 'entries') k = Kind.Inode;
     else if (key === 'id#op' || OP_ID_KEYS.has(key)) k = Kind.OpId;
@@ -76,6 +94,10 @@ function kindOf(key: string): Kind {
   return k;
 }
 
+function timeClassOf(kind: Kind): number {
+  return kind === Kind.MessageTime ? MESSAGE_CLASS : kind === Kind.FlushTime ? FLUSH_CLASS : CLOCK_CLASS;
+}
+
 /** Second resolution: the phase of the clock within a second is part of the state. */
 export const PHASE_MS = 1000;
 
@@ -86,9 +108,48 @@ export class CanonicalError extends Error {
   }
 }
 
+/** The horizon of each class of time points (see "Old is old" above). */
+export interface TimeHorizons {
+  /** Deadlines and in-flight operations' issue times: `timeHorizonMs`. */
+  readonly clockMs: number;
+  /** Message times: AckWait or MaxAge, the longer, plus a second. */
+  readonly messageMs: number;
+  /** `lastWriteMs`: the o.dat flusher's minimum interval plus a second. */
+  readonly flushMs: number;
+}
+
+/** Time classes, as slots and ranks index them. */
+export const TIME_CLASSES = 3;
+export const CLOCK_CLASS = 0;
+export const MESSAGE_CLASS = 1;
+export const FLUSH_CLASS = 2;
+
+export function horizonOf(h: TimeHorizons, timeClass: number): number {
+  return timeClass === MESSAGE_CLASS ? h.messageMs : timeClass === FLUSH_CLASS ? h.flushMs : h.clockMs;
+}
+
 /**
- * The horizon past which a time is old: every duration of the configuration and of its file
- * system (the journal commit and data writeback deadlines), plus a second.
+ * Each class's horizon for a store configuration. The durations are read by name: a rule
+ * that compares a message time or `lastWriteMs` with now through another duration must be
+ * added here, or old times of that class would merge states that rule tells apart.
+ */
+export function timeHorizons(config: { readonly ackWaitMs: number; readonly maxAgeMs: number; readonly consumerFlushMinIntervalMs: number }): TimeHorizons {
+  const clockMs = timeHorizonMs(config);
+  return {
+    clockMs,
+    messageMs: Math.min(clockMs, Math.max(config.ackWaitMs, config.maxAgeMs) + PHASE_MS),
+    flushMs: Math.min(clockMs, config.consumerFlushMinIntervalMs + PHASE_MS),
+  };
+}
+
+/** Every class with one horizon (tests, and encoders of values that are not store states). */
+export function uniformHorizons(ms: number): TimeHorizons {
+  return { clockMs: ms, messageMs: ms, flushMs: ms };
+}
+
+/**
+ * The clock class's horizon: every duration of the configuration and of its file system (the
+ * journal commit and data writeback deadlines), plus a second.
  */
 export function timeHorizonMs(config: object): number {
   let max = 0;
@@ -126,39 +187,42 @@ function checksumTime(s: string): number | null {
 interface Names {
   readonly inodes: Map<number, number>;
   readonly opIds: number[];
-  readonly oldTimes: Set<number>;
+  /** Per time class. */
+  readonly oldTimes: Set<number>[];
 }
 
 export class CanonicalEncoder {
   private nowMs = 0;
-  private names: Names = { inodes: new Map(), opIds: [], oldTimes: new Set() };
-  private oldRank = new Map<number, number>();
+  private names: Names = { inodes: new Map(), opIds: [], oldTimes: [] };
+  private oldRank: Map<number, number>[] = [];
+  private readonly horizons: TimeHorizons;
   private out = '';
 
   private readonly clamped: Readonly<Record<string, number>>;
 
-  /** `startsCeiling`: the ghost's `starts` is encoded up to this (2: "restarted or not"). */
-  constructor(
-    private readonly horizonMs: number,
-    startsCeiling = 2,
-  ) {
+  /**
+   * `horizons`: each time class's (a number: one horizon for every class). `startsCeiling`:
+   * the ghost's `starts` is encoded up to this (2: "restarted or not").
+   */
+  constructor(horizons: TimeHorizons | number, startsCeiling = 2) {
+    this.horizons = typeof horizons === 'number' ? uniformHorizons(horizons) : horizons;
     this.clamped = { starts: startsCeiling };
   }
 
   /** The canonical text of a value whose clock reads `nowMs`. */
   encode(value: unknown, nowMs: number): string {
     this.nowMs = nowMs;
-    this.names = { inodes: new Map(), opIds: [], oldTimes: new Set() };
+    this.names = { inodes: new Map(), opIds: [], oldTimes: Array.from({ length: TIME_CLASSES }, () => new Set<number>()) };
     this.collect(value, '', false);
     this.names.opIds.sort((a, b) => a - b);
-    this.oldRank = new Map([...this.names.oldTimes].sort((a, b) => a - b).map((t, i) => [t, i + 1]));
+    this.oldRank = this.names.oldTimes.map((old) => new Map([...old].sort((a, b) => a - b).map((t, i) => [t, i + 1])));
     this.out = '';
     this.emit(value, '');
     return this.out;
   }
 
-  private isOld(t: number): boolean {
-    return this.nowMs - t > this.horizonMs;
+  private isOld(t: number, timeClass: number): boolean {
+    return this.nowMs - t > horizonOf(this.horizons, timeClass);
   }
 
   private collect(v: unknown, key: string, inEntries: boolean): void {
@@ -167,12 +231,13 @@ export class CanonicalEncoder {
         const kind = inEntries ? Kind.Inode : kindOf(key);
         if (kind === Kind.Inode) {
           if (!this.names.inodes.has(v)) this.names.inodes.set(v, this.names.inodes.size + 1);
-        } else if (kind === Kind.Time) {
-          if (this.isOld(v)) this.names.oldTimes.add(v);
+        } else if (kind === Kind.Time || kind === Kind.MessageTime || kind === Kind.FlushTime) {
+          const c = timeClassOf(kind);
+          if (this.isOld(v, c)) this.names.oldTimes[c]!.add(v);
         }
       } else if (typeof v === 'string' && kindOf(key) === Kind.Checksum) {
         const t = checksumTime(v);
-        if (t !== null && this.isOld(t)) this.names.oldTimes.add(t);
+        if (t !== null && this.isOld(t, MESSAGE_CLASS)) this.names.oldTimes[MESSAGE_CLASS]!.add(t);
       }
       return;
     }
@@ -206,8 +271,8 @@ export class CanonicalEncoder {
     return lo;
   }
 
-  private time(t: number): string {
-    if (this.isOld(t)) return `o${this.oldRank.get(t)}`;
+  private time(t: number, timeClass: number): string {
+    if (this.isOld(t, timeClass)) return `o${this.oldRank[timeClass]!.get(t)}`;
     return String(t - this.nowMs);
   }
 
@@ -232,7 +297,9 @@ export class CanonicalEncoder {
             this.out += `p${((v % PHASE_MS) + PHASE_MS) % PHASE_MS}`;
             return;
           case Kind.Time:
-            this.out += this.time(v);
+          case Kind.MessageTime:
+          case Kind.FlushTime:
+            this.out += this.time(v, timeClassOf(kindOf(key)));
             return;
           case Kind.Inode:
             this.out += this.inode(v);
@@ -251,7 +318,7 @@ export class CanonicalEncoder {
         if (kindOf(key) === Kind.Checksum) {
           const at = v.lastIndexOf('@');
           const t = checksumTime(v);
-          this.out += JSON.stringify(t === null || at < 0 ? v : `${v.slice(0, at)}@${this.time(t)}`);
+          this.out += JSON.stringify(t === null || at < 0 ? v : `${v.slice(0, at)}@${this.time(t, MESSAGE_CLASS)}`);
         } else this.out += JSON.stringify(v);
         return;
       case 'boolean':

@@ -12,7 +12,24 @@
  * `--verify-fingerprints` checks it against the text encoding: two states with one
  * fingerprint must have one canonical text.
  */
-import { CanonicalError, CHECKSUM_KEY, DROPPED_KEYS, DURATION_KEYS, INODE_TABLE_KEYS, OP_ID_KEYS, PHASE_MS, TIME_POINT_KEY } from './canonical.js';
+import {
+  CanonicalError,
+  CHECKSUM_KEY,
+  CLOCK_CLASS,
+  DROPPED_KEYS,
+  DURATION_KEYS,
+  FLUSH_CLASS,
+  FLUSH_TIME_KEYS,
+  horizonOf,
+  INODE_TABLE_KEYS,
+  MESSAGE_CLASS,
+  MESSAGE_TIME_KEY,
+  OP_ID_KEYS,
+  PHASE_MS,
+  TIME_CLASSES,
+  TIME_POINT_KEY,
+  type TimeHorizons,
+} from './canonical.js';
 import { finalizeLanes, fmix32 } from './hash128.js';
 
 /** Counters encoded only up to a ceiling (set per search by `digestNode`). */
@@ -21,6 +38,8 @@ const CLAMPED_COUNTERS = new Map<string, number>([['starts', 2]]);
 const enum Kind {
   Plain,
   Time,
+  MessageTime,
+  FlushTime,
   Inode,
   OpRef,
   Checksum,
@@ -36,6 +55,8 @@ function kindOf(key: string): Kind {
   if (k === undefined) {
     if (DROPPED_KEYS.has(key)) k = Kind.Dropped;
     else if (key === 'nowMs') k = Kind.Dropped; // folded in as the phase at the end
+    else if (MESSAGE_TIME_KEY.test(key)) k = Kind.MessageTime;
+    else if (FLUSH_TIME_KEYS.has(key)) k = Kind.FlushTime;
     else if (TIME_POINT_KEY.test(key)) k = Kind.Time;
     else if (key === 'inode') k = Kind.Inode;
     else if (INODE_TABLE_KEYS.has(key)) k = Kind.Table;
@@ -130,11 +151,12 @@ const T_OPID = 0x1b;
 const T_CHK = 0x1c;
 const T_TABLE = 0x1d;
 
-/** Slot kinds in a slot list: [kind, value] pairs. */
+/** Slot kinds in a slot list: [kind, value] pairs. A time's slot kind is S_TIME plus its class. */
 const S_TIME = 1;
-const S_INODE = 2;
-const S_OPREF = 3;
-const S_OPID = 4;
+const S_INODE = S_TIME + TIME_CLASSES;
+const S_OPREF = S_INODE + 1;
+const S_OPID = S_OPREF + 1;
+const S_MESSAGE_TIME = S_TIME + MESSAGE_CLASS;
 
 interface Table {
   /** raw inode number -> the digest of its content, and its slots. */
@@ -177,7 +199,15 @@ function walk(v: unknown, key: string, kind: Kind, h: Lanes, slots: number[], ta
       switch (kind) {
         case Kind.Time:
           h.word(T_TIME);
-          slots.push(S_TIME, v);
+          slots.push(S_TIME + CLOCK_CLASS, v);
+          return;
+        case Kind.MessageTime:
+          h.word(T_TIME);
+          slots.push(S_MESSAGE_TIME, v);
+          return;
+        case Kind.FlushTime:
+          h.word(T_TIME);
+          slots.push(S_TIME + FLUSH_CLASS, v);
           return;
         case Kind.Inode:
         case Kind.Entries:
@@ -206,7 +236,7 @@ function walk(v: unknown, key: string, kind: Kind, h: Lanes, slots: number[], ta
         h.word(hashString(prefix));
         if (time !== null) {
           h.word(T_TIME);
-          slots.push(S_TIME, time);
+          slots.push(S_MESSAGE_TIME, time);
         } else h.word(T_NULL);
         return;
       }
@@ -283,13 +313,13 @@ function digestObject(o: object, key: string, kind: Kind): Sub {
 }
 
 /** The node's 128-bit fingerprint, written into `out` (4 words). */
-export function digestNode(node: object, nowMs: number, horizonMs: number, startsCeiling: number, out: Uint32Array): void {
+export function digestNode(node: object, nowMs: number, horizons: TimeHorizons, startsCeiling: number, out: Uint32Array): void {
   CLAMPED_COUNTERS.set('starts', startsCeiling);
   const root = digestObject(node, '', Kind.Plain);
   // Inodes: numbered by first use among the slots, then the rows of every table in that order.
   const inodeNames = new Map<number, number>();
   const liveOps: number[] = [];
-  const times: number[] = [];
+  const times: number[][] = Array.from({ length: TIME_CLASSES }, () => []);
   const scan = (slots: readonly number[]) => {
     for (let i = 0; i < slots.length; i += 2) {
       const s = slots[i]!;
@@ -297,7 +327,7 @@ export function digestNode(node: object, nowMs: number, horizonMs: number, start
       if (s === S_INODE) {
         if (!inodeNames.has(v)) inodeNames.set(v, inodeNames.size + 1);
       } else if (s === S_OPID) liveOps.push(v);
-      else if (s === S_TIME) times.push(v);
+      else if (s < S_INODE) times[s - S_TIME]!.push(v);
     }
   };
   scan(root.slots);
@@ -312,9 +342,12 @@ export function digestNode(node: object, nowMs: number, horizonMs: number, start
   };
   for (const rows of orderedTables) nested(rows);
   liveOps.sort((a, b) => a - b);
-  const oldest = nowMs - horizonMs;
-  const old = [...new Set(times.filter((t) => t < oldest))].sort((a, b) => a - b);
-  const oldRank = new Map(old.map((t, i) => [t, i + 1]));
+  // Old times: ranked within their class (canonical.ts, "Old is old").
+  const oldRank = times.map((ts, c) => {
+    const oldest = nowMs - horizonOf(horizons, c);
+    const old = [...new Set(ts.filter((t) => t < oldest))].sort((a, b) => a - b);
+    return new Map(old.map((t, i) => [t, i + 1]));
+  });
   const opRank = (id: number) => {
     let lo = 0;
     let hi = liveOps.length;
@@ -337,8 +370,8 @@ export function digestNode(node: object, nowMs: number, horizonMs: number, start
       const s = slots[i]!;
       const v = slots[i + 1]!;
       h.word(s);
-      if (s === S_TIME) {
-        const r = oldRank.get(v);
+      if (s < S_INODE) {
+        const r = oldRank[s - S_TIME]!.get(v);
         if (r !== undefined) {
           h.word(1);
           h.word(r);
@@ -368,5 +401,18 @@ export function digestNode(node: object, nowMs: number, horizonMs: number, start
     }
   };
   for (const rows of orderedTables) foldTable(rows);
+  h.finish(out);
+}
+
+/**
+ * A search node's fingerprint from its core's (`digestNode` of the node with its budget
+ * counters zeroed) and its counters: the same state with other counters is another node, and
+ * the search can look up the same core under any counters (budget subsumption, exhaustive.ts).
+ */
+export function withCounters(core: Uint32Array, counters: readonly number[], out: Uint32Array): void {
+  const h = new Lanes();
+  for (let i = 0; i < 4; i++) h.word(core[i]!);
+  h.word(counters.length);
+  for (const c of counters) h.word(c);
   h.finish(out);
 }

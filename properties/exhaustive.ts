@@ -13,9 +13,9 @@
  * number of workers or on their scheduling.
  */
 import type { ModelEvent } from '../model/step.js';
-import { CanonicalEncoder, timeHorizonMs } from './canonical.js';
+import { CanonicalEncoder, timeHorizonMs, timeHorizons, uniformHorizons, type TimeHorizons } from './canonical.js';
 import { FingerprintSet } from './fpset.js';
-import { digestNode } from './digest.js';
+import { digestNode, withCounters } from './digest.js';
 import type { Ghost } from './ghost.js';
 import type { PropertyId } from './invariants.js';
 import { exploredConfig } from './alphabet.js';
@@ -57,6 +57,12 @@ export interface ExhaustiveResult {
   /** Bytes of the visited-state table (fingerprints). */
   readonly visitedBytes: number;
   /**
+   * States not expanded because the same state with at least as much budget left (starts,
+   * crashes, redeliveries) was reached first, at no greater depth (budget subsumption). They
+   * are not counted in `distinctStates`.
+   */
+  readonly subsumedStates: number;
+  /**
    * Verify mode: how many distinct canonical texts the search met. Every fingerprint was
    * checked to stand for one text (no two distinct states merged); equal to `distinctStates`
    * when the fingerprint also never told apart two states with one text.
@@ -75,8 +81,12 @@ export interface ExhaustiveOptions {
   readonly byCause?: boolean;
   /** The classifier `byCause` uses (default: `replayClassifier`, causes.ts). */
   readonly classifyCause?: CauseClassifier;
-  /** Test: no reduction (under `kill`, states are told apart by what only a power loss reads too). */
+  /** Test: no kill reduction (under `kill`, states are told apart by what only a power loss reads too). */
   readonly noReduction?: boolean;
+  /** Test: every time class with the clock's horizon (canonical.ts, "Old is old"), as before time classes. */
+  readonly oneHorizon?: boolean;
+  /** Test: no budget subsumption (a state is expanded even when the same state with more budget left was). */
+  readonly noSubsumption?: boolean;
   /** Called after each depth level (for progress lines). */
   readonly onLevel?: (depth: number, frontier: number, distinct: number) => void;
 }
@@ -84,6 +94,9 @@ export interface ExhaustiveOptions {
 /** One successor of a frontier state, as an expander reports it. */
 export interface Successor {
   readonly fp: Uint32Array;
+  /** The fingerprint of the state without its budget counters, and those counters (`budgetCounters`). */
+  readonly core: Uint32Array;
+  readonly counters: readonly number[];
   readonly events: readonly ModelEvent[];
   readonly violations: readonly { readonly property: PropertyId; readonly message: string; readonly eventOffset: number }[];
   /** The new node; left out when this expander already reported the same fingerprint. */
@@ -92,41 +105,91 @@ export interface Successor {
   readonly canonical: string | null;
 }
 
+/** Which reductions an expander applies (all, except in tests that compare with and without). */
+export interface Reductions {
+  /** Under `kill`, the page cache alone (`withoutPowerLossState`). */
+  readonly kill: boolean;
+  /** Each time class with its own horizon (canonical.ts). */
+  readonly timeClasses: boolean;
+}
+export const ALL_REDUCTIONS: Reductions = { kill: true, timeClasses: true };
+
+/**
+ * A node's budget counters, as far as the bounds read them: completed starts (the ghost's;
+ * up to 2 only when starts are not bounded, since the properties read "restarted or not"),
+ * crashes, and redeliveries (0 when they are not bounded).
+ */
+export function budgetCounters(node: SearchNode, bounds: SearchContext['bounds']): [number, number, number] {
+  const starts = bounds.maxStarts === undefined ? Math.min(node.ghost.starts, 2) : node.ghost.starts;
+  return [starts, node.crashes, bounds.maxRedeliveries === undefined ? 0 : node.redeliveries];
+}
+
 /** Expands frontier states; keeps what it has reported so it sends each new node once. */
 export class Expander {
   private readonly encoder: CanonicalEncoder;
-  private readonly horizonMs: number;
-  private readonly startsCeiling: number;
+  private readonly horizons: TimeHorizons;
   private readonly reported = new FingerprintSet(1 << 12);
 
   constructor(
     private readonly ctx: SearchContext,
     private readonly keepCanonical: boolean,
-    private readonly reduce = true,
+    private readonly reductions: Reductions = ALL_REDUCTIONS,
   ) {
-    this.horizonMs = timeHorizonMs(rootNode(ctx).state.config);
-    this.startsCeiling = Math.max(2, ctx.bounds.maxStarts ?? 2);
-    this.encoder = new CanonicalEncoder(this.horizonMs, this.startsCeiling);
+    const config = rootNode(ctx).state.config;
+    this.horizons = reductions.timeClasses ? timeHorizons(config) : uniformHorizons(timeHorizonMs(config));
+    this.encoder = new CanonicalEncoder(this.horizons, Math.max(2, ctx.bounds.maxStarts ?? 2));
   }
 
-  /** The node's fingerprint; and, when kept, its canonical text. */
-  fingerprintOf(node: SearchNode): { fp: Uint32Array; canonical: string | null } {
+  /**
+   * The node's fingerprint, its core's (the node without its budget counters, with the
+   * ghost's starts as the properties read them: up to 2) and its counters; and, when kept,
+   * its canonical text (of the node with its counters as `budgetCounters` reads them).
+   */
+  fingerprintOf(node: SearchNode): { fp: Uint32Array; core: Uint32Array; counters: number[]; canonical: string | null } {
+    const seen = (this.reductions.kill && this.ctx.crash === 'kill' ? withoutPowerLossState(node) : node) as SearchNode;
+    const counters = budgetCounters(node, this.ctx.bounds);
+    const core = new Uint32Array(4);
+    digestNode({ ...seen, crashes: 0, redeliveries: 0, ghost: { ...seen.ghost, starts: Math.min(seen.ghost.starts, 2) } }, node.state.nowMs, this.horizons, 2, core);
     const fp = new Uint32Array(4);
-    const seen = this.reduce && this.ctx.crash === 'kill' ? withoutPowerLossState(node) : node;
-    digestNode(seen, node.state.nowMs, this.horizonMs, this.startsCeiling, fp);
-    return { fp, canonical: this.keepCanonical ? this.encoder.encode(seen, node.state.nowMs) : null };
+    withCounters(core, counters, fp);
+    const canonical = this.keepCanonical ? this.encoder.encode({ ...seen, crashes: counters[1], redeliveries: counters[2], ghost: { ...seen.ghost, starts: counters[0] } }, node.state.nowMs) : null;
+    return { fp, core, counters, canonical };
   }
 
   expand(node: SearchNode): Successor[] {
     const out: Successor[] = [];
     for (const { action, full } of successorActions(this.ctx, node)) {
       const t = runAction(this.ctx, node, action, full);
-      const { fp, canonical } = this.fingerprintOf(t.node);
+      const { fp, core, counters, canonical } = this.fingerprintOf(t.node);
       const fresh = this.reported.add(fp);
-      out.push({ fp, events: action.events, violations: t.violations, node: fresh ? t.node : null, canonical });
+      out.push({ fp, core, counters, events: action.events, violations: t.violations, node: fresh ? t.node : null, canonical });
     }
     return out;
   }
+}
+
+/**
+ * Budget subsumption: whether the search already holds this state (its core) with counters
+ * no greater than these, component by component, and with the same "restarted or not"
+ * (starts below 2 exactly; from 2 on, any count from 2). The counters only bound which
+ * operations are enabled (runner.ts `withinBounds`, `successorActions`) and grow alike along
+ * a run, so every run from this node is a run from that one, with no more budget spent: every
+ * violation reachable from here is reachable from there in as many actions, and that node
+ * was reached at no greater depth (it was seen first, breadth-first). Skipping this node
+ * changes no verdict and no shortest length.
+ */
+function subsumed(seen: FingerprintSet, core: Uint32Array, counters: readonly number[], key: Uint32Array): boolean {
+  const [starts, crashes, redeliveries] = counters as [number, number, number];
+  for (let s = starts < 2 ? starts : 2; s <= starts; s++) {
+    for (let c = 0; c <= crashes; c++) {
+      for (let r = 0; r <= redeliveries; r++) {
+        if (s === starts && c === crashes && r === redeliveries) continue;
+        withCounters(core, [s, c, r], key);
+        if (seen.has(key)) return true;
+      }
+    }
+  }
+  return false;
 }
 
 /**
@@ -158,7 +221,10 @@ export function exploreExhaustive(ctx: SearchContext, opts: ExhaustiveOptions, e
   const classify = opts.byCause ? (opts.classifyCause ?? replayClassifier(ctx)) : null;
   const counterexamples: Partial<Record<PropertyId, Counterexample>> = {};
   const causes: Partial<Record<PropertyId, Partial<Record<Cause, Counterexample>>>> = {};
-  const local = new Expander(ctx, opts.verifyFingerprints === true, opts.noReduction !== true);
+  const local = new Expander(ctx, opts.verifyFingerprints === true, { kill: opts.noReduction !== true, timeClasses: opts.oneHorizon !== true });
+  const subsume = opts.noSubsumption !== true;
+  const probe = new Uint32Array(4);
+  const pruned = new FingerprintSet(1 << 10);
   const expand: LevelExpander = expandLevel ?? ((frontier) => frontier.map((n) => local.expand(n)));
   const root = rootNode(ctx);
   const seen = new FingerprintSet();
@@ -180,6 +246,7 @@ export function exploreExhaustive(ctx: SearchContext, opts: ExhaustiveOptions, e
     depthReached,
     complete,
     visitedBytes: seen.bytes,
+    subsumedStates: pruned.size,
     verifiedStates: texts ? texts.size : null,
   });
 
@@ -214,9 +281,14 @@ export function exploreExhaustive(ctx: SearchContext, opts: ExhaustiveOptions, e
           const known = full.get(key);
           if (known !== undefined && known !== s.canonical) throw new Error(`fingerprint collision: two distinct states share ${key}`);
           if (known === undefined) full.set(key, s.canonical!);
-          texts!.add(s.canonical!);
         }
-        if (!seen.add(s.fp)) continue;
+        if (seen.has(s.fp)) continue;
+        if (subsume && subsumed(seen, s.core, s.counters, probe)) {
+          pruned.add(s.fp);
+          continue;
+        }
+        seen.add(s.fp);
+        texts?.add(s.canonical!);
         if (!s.node) throw new Error('model bug: an expander left out a node the search had not seen');
         next.push({ node: s.node, path: [...entry.path, ...s.events] });
       }

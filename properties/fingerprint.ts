@@ -4,7 +4,7 @@
  * reads; and canonical JSON (object keys sorted), which trace replay compares.
  */
 import type { ModelState } from '../model/state.js';
-import { CanonicalEncoder, timeHorizonMs } from './canonical.js';
+import { CanonicalEncoder, timeHorizons } from './canonical.js';
 import type { Ghost } from './ghost.js';
 import { hash128Hex } from './hash128.js';
 
@@ -21,7 +21,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** The canonical encoding of a search node (see canonical.ts). */
-export function canonicalNode(state: ModelState, ghost: Ghost, crashes: number, encoder = new CanonicalEncoder(timeHorizonMs(state.config))): string {
+export function canonicalNode(state: ModelState, ghost: Ghost, crashes: number, encoder = new CanonicalEncoder(timeHorizons(state.config))): string {
   return encoder.encode({ state, ghost, crashes, redeliveries: 0 }, state.nowMs);
 }
 

@@ -24,6 +24,27 @@ export class FingerprintSet {
     return this.table.byteLength;
   }
 
+  /** Whether the set holds a fingerprint (4 words). */
+  has(w: Uint32Array): boolean {
+    let a = w[0]!;
+    const b = w[1]!;
+    const c = w[2]!;
+    const d = w[3]!;
+    if ((a | b | c | d) === 0) a = 1;
+    const t = this.table;
+    let i = (a ^ c) & this.mask;
+    for (;;) {
+      const j = i * 4;
+      const x = t[j]!;
+      const y = t[j + 1]!;
+      const z = t[j + 2]!;
+      const u = t[j + 3]!;
+      if ((x | y | z | u) === 0) return false;
+      if (x === a && y === b && z === c && u === d) return true;
+      i = (i + 1) & this.mask;
+    }
+  }
+
   /** Add a fingerprint (4 words); false when it was there already. */
   add(w: Uint32Array): boolean {
     // The all-zero fingerprint marks an empty slot; a real one is nudged (as likely as any collision).
