@@ -52,6 +52,18 @@ describe('classifyCause', () => {
     expect(cause('power-loss:ext4', [...BEFORE_ACK, { type: 'powerLoss', keep: { kind: 'subset', opIds: keep } }, { type: 'start' }])).toBe('unsynced-data');
   });
 
+  it('a stale ack of a message handed out before a kill, past the pointer after the restart: ack-past-pointer (UpdateAcks sets Delivered.Stream to sseq+1, #5528)', () => {
+    // Found by the complete search at the default bounds (2 messages, 1 crash, 3 starts): 11 events.
+    const events: ModelEvent[] = [{ type: 'start' }, S, S, D, D, { ...D, killAfterFileOps: 0 }, { type: 'start' }, D, { type: 'ack', consumer: 'C', streamSeq: 2 }, { type: 'stop' }, { type: 'start' }];
+    let s = initialState(exploredConfig(DEFAULT_EXHAUSTIVE_BOUNDS, 'kill'), 'v2.10.22');
+    for (const e of events.slice(0, 9)) s = step(s, e).state;
+    // o.dat never held the first deliveries (the kill came before the flusher), so after the
+    // restart the pointer is at 2 and the ack of 2 is at it: the stored delivered becomes 3.
+    expect(s.proc!.consumers[0]!.stored.delivered.streamSeq).toBe(3);
+    expect(s.proc!.store.state.lastSeq).toBe(2);
+    expect(cause('kill', events)).toBe('ack-past-pointer');
+  });
+
   it('a clean stop and start: other', () => {
     expect(cause('kill', [{ type: 'start' }, S, { type: 'stop' }, { type: 'start' }])).toBe('other');
   });

@@ -28,6 +28,12 @@
  *   recovered LastSeq that was never forced, and recovery kept every sequence a forced record
  *   held: loss the sync policy allows (every 2 min without `sync: always`). Still reported, as
  *   users hit it (#5412), but not counted against a deletion fix.
+ * - `ack-past-pointer`: an ack at or past a consumer's delivery pointer (a stale ack: the client
+ *   was handed the message before a restart) left that consumer's stored delivered sequence
+ *   (what o.dat gets) above the stream's LastSeq: `consumerFileStore.UpdateAcks` sets
+ *   `Delivered.Stream` to sseq+1 for an ack past it (#5528, undone by #6566), and
+ *   `processAckMsg` moves the pointer past it (v2.10.22 L2789-L2793). Consumer bookkeeping,
+ *   no file lost: not counted against a deletion fix.
  * - `other`: none of the above.
  */
 import type { StoreConfig } from '../model/config.js';
@@ -37,7 +43,7 @@ import type { Segment } from '../model/records.js';
 import { INDEX_DB_PATH, scanBlockIndex, type ModelState } from '../model/state.js';
 import { initialState, step, type ModelEvent, type StepResult } from '../model/step.js';
 
-export const CAUSES = ['removal-window', 'empty-block', 'tombstone-rule', 'stale-index', 'truncated-tail', 'unsynced-data', 'other'] as const;
+export const CAUSES = ['removal-window', 'empty-block', 'tombstone-rule', 'stale-index', 'truncated-tail', 'unsynced-data', 'ack-past-pointer', 'other'] as const;
 export type Cause = (typeof CAUSES)[number];
 
 /** One line per cause, for reports and docs. */
@@ -48,6 +54,7 @@ export const CAUSE_DEFINITIONS: Readonly<Record<Cause, string>> = {
   'stale-index': 'recovery trusted index.db whose LastSeq was below the stream\'s LastSeq before the crash',
   'truncated-tail': 'recovery truncated a block at a bad record (a zero-filled or torn append) and lost a sequence a forced record held: rebuildStateLocked returns before its tombstone rule',
   'unsynced-data': 'the power loss lost message records that were never fsynced, and recovery kept everything that was: loss the sync policy allows',
+  'ack-past-pointer': 'an ack at or past the consumer\'s delivery pointer (a stale ack) left its stored delivered sequence above the stream\'s LastSeq (UpdateAcks sets it to sseq+1, #5528)',
   other: 'none of the above',
 };
 
@@ -192,6 +199,19 @@ function unsyncedDataAt(x: CauseInput, pl: number, r: number | null): boolean {
   return false;
 }
 
+/** An ack before `upTo`, at or past its consumer's pointer, after which that consumer's stored delivered sequence exceeds the stream's LastSeq. */
+function ackPastPointer(x: CauseInput, upTo: number): boolean {
+  for (let i = 0; i <= upTo; i++) {
+    const e = x.events[i]!;
+    if (e.type !== 'ack') continue;
+    const before = stateBefore(x, i).proc?.consumers.find((c) => c.name === e.consumer);
+    const after = x.results[i]!.state.proc;
+    const o = after?.consumers.find((c) => c.name === e.consumer);
+    if (before && o && e.streamSeq >= before.sseq && o.stored.delivered.streamSeq > after!.store.state.lastSeq) return true;
+  }
+  return false;
+}
+
 /** The cause of a violation; see the header for each predicate. */
 export function classifyCause(x: CauseInput): Cause {
   const crash = lastCrash(x);
@@ -216,6 +236,7 @@ export function classifyCause(x: CauseInput): Cause {
     if (truncated && back && back.lastSeq < durableHighWater(x, crash.powerLoss)) return 'truncated-tail';
   }
   if (crash?.powerLoss !== null && crash?.powerLoss !== undefined && unsyncedDataAt(x, crash.powerLoss, r)) return 'unsynced-data';
+  if (ackPastPointer(x, x.failedAt)) return 'ack-past-pointer';
   return 'other';
 }
 

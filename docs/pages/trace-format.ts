@@ -54,7 +54,7 @@ const VIOLATION: Doc<TraceViolation> = {
   property: 'The property id (see [the properties](invariants.md)).',
   message: 'What broke, in one line.',
   step: `The step after which the property failed, counted from 1 (the first entry of ${code('steps')} is step 1), as every output of this project counts steps.`,
-  cause: `Why, when the search classified it: ${code('removal-window')}, ${code('empty-block')}, ${code('tombstone-rule')}, ${code('stale-index')}, ${code('truncated-tail')}, ${code('unsynced-data')} or ${code('other')} (see [the crash models](crash-models.md#causes)).`,
+  cause: `Why, when the search classified it: ${code('removal-window')}, ${code('empty-block')}, ${code('tombstone-rule')}, ${code('stale-index')}, ${code('truncated-tail')}, ${code('unsynced-data')}, ${code('ack-past-pointer')} or ${code('other')} (see [the crash models](crash-models.md#causes)).`,
 };
 
 const STEP: Doc<TraceStep> = {
