@@ -16,7 +16,7 @@ import type { ModelEvent } from '../model/step.js';
 import { CanonicalEncoder, timeHorizonMs, timeHorizons, uniformHorizons, type TimeHorizons } from './canonical.js';
 import { FingerprintSet } from './fpset.js';
 import { digestNode, withCounters } from './digest.js';
-import type { Ghost } from './ghost.js';
+import { ghostView, type Ghost } from './ghost.js';
 import type { PropertyId } from './invariants.js';
 import { exploredConfig } from './alphabet.js';
 import { classifyRun, type Cause } from './causes.js';
@@ -87,6 +87,8 @@ export interface ExhaustiveOptions {
   readonly oneHorizon?: boolean;
   /** Test: no budget subsumption (a state is expanded even when the same state with more budget left was). */
   readonly noSubsumption?: boolean;
+  /** Test: the whole ghost in fingerprints, not its readers' view (ghost.ts `ghostView`). */
+  readonly noGhostView?: boolean;
   /** Called after each depth level (for progress lines). */
   readonly onLevel?: (depth: number, frontier: number, distinct: number) => void;
 }
@@ -111,17 +113,19 @@ export interface Reductions {
   readonly kill: boolean;
   /** Each time class with its own horizon (canonical.ts). */
   readonly timeClasses: boolean;
+  /** The ghost as its readers see it (ghost.ts `ghostView`). */
+  readonly ghostView: boolean;
 }
-export const ALL_REDUCTIONS: Reductions = { kill: true, timeClasses: true };
+export const ALL_REDUCTIONS: Reductions = { kill: true, timeClasses: true, ghostView: true };
 
 /**
  * A node's budget counters, as far as the bounds read them: completed starts (the ghost's;
  * up to 2 only when starts are not bounded, since the properties read "restarted or not"),
- * crashes, and redeliveries (0 when they are not bounded).
+ * crashes, redeliveries (0 when they are not bounded) and stores.
  */
-export function budgetCounters(node: SearchNode, bounds: SearchContext['bounds']): [number, number, number] {
+export function budgetCounters(node: SearchNode, bounds: SearchContext['bounds']): [number, number, number, number] {
   const starts = bounds.maxStarts === undefined ? Math.min(node.ghost.starts, 2) : node.ghost.starts;
-  return [starts, node.crashes, bounds.maxRedeliveries === undefined ? 0 : node.redeliveries];
+  return [starts, node.crashes, bounds.maxRedeliveries === undefined ? 0 : node.redeliveries, node.ghost.stores];
 }
 
 /** Expands frontier states; keeps what it has reported so it sends each new node once. */
@@ -148,11 +152,12 @@ export class Expander {
   fingerprintOf(node: SearchNode): { fp: Uint32Array; core: Uint32Array; counters: number[]; canonical: string | null } {
     const seen = (this.reductions.kill && this.ctx.crash === 'kill' ? withoutPowerLossState(node) : node) as SearchNode;
     const counters = budgetCounters(node, this.ctx.bounds);
+    const ghost = (this.reductions.ghostView ? ghostView(seen.ghost) : seen.ghost) as Ghost;
     const core = new Uint32Array(4);
-    digestNode({ ...seen, crashes: 0, redeliveries: 0, ghost: { ...seen.ghost, starts: Math.min(seen.ghost.starts, 2) } }, node.state.nowMs, this.horizons, 2, core);
+    digestNode({ ...seen, crashes: 0, redeliveries: 0, ghost: { ...ghost, starts: Math.min(seen.ghost.starts, 2), stores: 0 } }, node.state.nowMs, this.horizons, 2, core);
     const fp = new Uint32Array(4);
     withCounters(core, counters, fp);
-    const canonical = this.keepCanonical ? this.encoder.encode({ ...seen, crashes: counters[1], redeliveries: counters[2], ghost: { ...seen.ghost, starts: counters[0] } }, node.state.nowMs) : null;
+    const canonical = this.keepCanonical ? this.encoder.encode({ ...seen, crashes: counters[1], redeliveries: counters[2], ghost: { ...ghost, starts: counters[0], stores: counters[3] } }, node.state.nowMs) : null;
     return { fp, core, counters, canonical };
   }
 
@@ -170,22 +175,31 @@ export class Expander {
 
 /**
  * Budget subsumption: whether the search already holds this state (its core) with counters
- * no greater than these, component by component, and with the same "restarted or not"
- * (starts below 2 exactly; from 2 on, any count from 2). The counters only bound which
- * operations are enabled (runner.ts `withinBounds`, `successorActions`) and grow alike along
+ * no greater than these, component by component (starts, crashes, redeliveries, stores),
+ * and with the same "restarted or not" (starts below 2 exactly; from 2 on, any count from 2). The counters only bound which
+ * operations are enabled (runner.ts `withinBounds`, `successorActions`, alphabet.ts for
+ * stores; `stores` also numbers the next message identity, which properties compare only
+ * for equality and the ghost view renames) and grow alike along
  * a run, so every run from this node is a run from that one, with no more budget spent: every
  * violation reachable from here is reachable from there in as many actions, and that node
  * was reached at no greater depth (it was seen first, breadth-first). Skipping this node
  * changes no verdict and no shortest length.
  */
 function subsumed(seen: FingerprintSet, core: Uint32Array, counters: readonly number[], key: Uint32Array): boolean {
-  const [starts, crashes, redeliveries] = counters as [number, number, number];
+  const [starts, crashes, redeliveries, stores] = counters as [number, number, number, number];
+  const probe = [0, 0, 0, 0];
   for (let s = starts < 2 ? starts : 2; s <= starts; s++) {
     for (let c = 0; c <= crashes; c++) {
       for (let r = 0; r <= redeliveries; r++) {
-        if (s === starts && c === crashes && r === redeliveries) continue;
-        withCounters(core, [s, c, r], key);
-        if (seen.has(key)) return true;
+        for (let m = 0; m <= stores; m++) {
+          if (s === starts && c === crashes && r === redeliveries && m === stores) continue;
+          probe[0] = s;
+          probe[1] = c;
+          probe[2] = r;
+          probe[3] = m;
+          withCounters(core, probe, key);
+          if (seen.has(key)) return true;
+        }
       }
     }
   }
@@ -221,7 +235,7 @@ export function exploreExhaustive(ctx: SearchContext, opts: ExhaustiveOptions, e
   const classify = opts.byCause ? (opts.classifyCause ?? replayClassifier(ctx)) : null;
   const counterexamples: Partial<Record<PropertyId, Counterexample>> = {};
   const causes: Partial<Record<PropertyId, Partial<Record<Cause, Counterexample>>>> = {};
-  const local = new Expander(ctx, opts.verifyFingerprints === true, { kill: opts.noReduction !== true, timeClasses: opts.oneHorizon !== true });
+  const local = new Expander(ctx, opts.verifyFingerprints === true, { kill: opts.noReduction !== true, timeClasses: opts.oneHorizon !== true, ghostView: opts.noGhostView !== true });
   const subsume = opts.noSubsumption !== true;
   const probe = new Uint32Array(4);
   const pruned = new FingerprintSet(1 << 10);

@@ -95,7 +95,7 @@ describe('canonical states are relative to the clock', () => {
   });
 });
 
-function search(crash: CrashModel, bounds: ExploreBounds, extra: { noReduction?: boolean; oneHorizon?: boolean; noSubsumption?: boolean; verify?: boolean } = {}): ExhaustiveResult {
+function search(crash: CrashModel, bounds: ExploreBounds, extra: { noReduction?: boolean; oneHorizon?: boolean; noSubsumption?: boolean; noGhostView?: boolean; verify?: boolean } = {}): ExhaustiveResult {
   const ctx: SearchContext = { profile: 'v2.10.22', crash, bounds, properties: PROPERTY_IDS, coverage: {}, reached: {} };
   const { verify, ...reductions } = extra;
   return exploreExhaustive(ctx, { stopWhenAllViolated: false, ...reductions, ...(verify ? { verifyFingerprints: true } : {}) });
@@ -233,6 +233,17 @@ describe('a fixpoint: the whole bounded space, with no depth bound', () => {
     expect(lengths(classes)).toEqual(lengths(one));
     expect(verdicts(classes)).toEqual(verdicts(one));
     expect(classes.distinctStates).toBeLessThan(one.distinctStates);
+  });
+
+  it("the ghost's view (identities renamed to sequences, acks of replaced messages reduced to their deps, stores a budget) changes no verdict and no shortest length", () => {
+    // 2 messages and 2 starts: a second message can reuse an acked sequence after a reset.
+    const bounds: ExploreBounds = { ...DEPTH9_BOUNDS, depth: 8, maxStarts: 2 };
+    const viewed = search('kill', bounds);
+    const whole = search('kill', bounds, { noGhostView: true });
+    expect(lengths(viewed)).toEqual(lengths(whole));
+    expect(verdicts(viewed)).toEqual(verdicts(whole));
+    expect(verdicts(whole)).toContain('no-sequence-reuse');
+    expect(viewed.distinctStates).toBeLessThan(whole.distinctStates);
   });
 
   it('budget subsumption changes no verdict and no shortest length, under kill and power loss', () => {

@@ -168,3 +168,44 @@ export function canonicalClaim(c: Claim, disk: Disk): [number, number, number[]]
   const ids = disk.inFlight.filter((o) => !o.forced).map((o) => o.id);
   return [c.seq, c.msgId, c.deps.map((d) => ids.indexOf(d))];
 }
+
+/**
+ * What the ghost's readers can tell apart, for fingerprints: two ghosts with one view judge
+ * every future run alike. The readers (invariants.ts, alphabet.ts, `nextGhost`) use a
+ * message's identity only to ask whether an acked message is the one now stored under its
+ * sequence (`current`), and read claims by sequence and deps otherwise. So:
+ * - a claim is its sequence and deps (the identities in `assigned` and `unacked` are never read);
+ * - `current` is its sequences: each names the message stored there last, and identities
+ *   are renamed to those sequences;
+ * - an acked claim whose message is no longer current under its sequence (a new message
+ *   reused it) can never match a delivery again: only its deps are kept (a power loss reads
+ *   them) and, deduplicated, that one existed (no-acked-redelivery's precondition reads
+ *   `acked.length`);
+ * - `stores` is left out: it only bounds the stores (a budget counter, exhaustive.ts) and
+ *   numbers the next identity, which renaming makes irrelevant.
+ * Claims are sorted (no reader depends on their order).
+ */
+export function ghostView(g: Ghost): object {
+  const currentId = new Map(g.current.map((c) => [c.seq, c.msgId]));
+  const claim = (c: Claim) => ({ seq: c.seq, deps: c.deps });
+  const live = g.acked.filter((c) => currentId.get(c.seq) === c.msgId).map(claim);
+  const gone = new Map<string, { deps: readonly number[] }>();
+  for (const c of g.acked) if (currentId.get(c.seq) !== c.msgId) gone.set(c.deps.join(','), { deps: c.deps });
+  return {
+    starts: g.starts,
+    assigned: g.assigned.map(claim).sort(byClaim),
+    unacked: g.unacked.map(claim).sort(byClaim),
+    acked: live.sort(byClaim),
+    ackedGone: [...gone.keys()].sort().map((k) => gone.get(k)!),
+    current: g.current.map((c) => c.seq),
+    restartAfterAck: g.restartAfterAck,
+    beforeStop: g.beforeStop,
+    delivered: g.delivered,
+  };
+}
+
+function byClaim(a: { seq: number; deps: readonly number[] }, b: { seq: number; deps: readonly number[] }): number {
+  if (a.seq !== b.seq) return a.seq - b.seq;
+  for (let i = 0; i < Math.min(a.deps.length, b.deps.length); i++) if (a.deps[i] !== b.deps[i]) return a.deps[i]! - b.deps[i]!;
+  return a.deps.length - b.deps.length;
+}
