@@ -58,7 +58,7 @@ describe('explore command', () => {
     const j = JSON.parse(r.out);
     // Stopped at the first violation: the search did not exhaust its bounds.
     expect(j).toMatchObject({ profile: 'v2.10.22', property: 'stream-not-behind-consumer', crash: 'kill', fileSystem: 'ext4', mode: 'exhaustive', verdict: 'violated', complete: false });
-    expect(Object.keys(j.stats).sort()).toEqual(['complete', 'depth', 'distinctStates', 'maxDepth', 'runs', 'seconds', 'statesGenerated', 'transitions', 'visitedBytes', 'workers']);
+    expect(Object.keys(j.stats).sort()).toEqual(['complete', 'depth', 'distinctStates', 'maxDepth', 'runs', 'seconds', 'statesGenerated', 'subsumedStates', 'transitions', 'visitedBytes', 'workers']);
     expect(j.stats.complete).toBe(false);
     // 5 events: the o.dat flusher kicked by UpdateAcks lands between the unlink and the create (section 8); the kill cuts the removal.
     expect(j.counterexample).toMatchObject({ seed: null, length: 5, cause: 'removal-window', file: out, replay: `npx tsx cli/main.ts replay ${out}` });

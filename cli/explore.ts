@@ -109,7 +109,7 @@ export function statsJson(result: ExploreResult, seconds: number): Record<string
     distinctStates: s.distinctStates,
     depth: s.depth,
     runs: s.runs,
-    ...(s.complete !== undefined ? { transitions: s.transitions, maxDepth: s.depth, complete: s.complete, visitedBytes: s.visitedBytes, workers: s.workers } : {}),
+    ...(s.complete !== undefined ? { transitions: s.transitions, maxDepth: s.depth, complete: s.complete, visitedBytes: s.visitedBytes, subsumedStates: s.subsumedStates, workers: s.workers } : {}),
     seconds,
   };
 }
@@ -190,7 +190,7 @@ function allPropertiesReadable(result: ExploreResult, seconds: number, files: Re
       if (files[r.property]) lines.push(`      replay: ${replayCommand(files[r.property]!)}`);
     } else lines.push(`  ${r.property}: ${r.verdict}${r.verdict === 'holds' ? ` (precondition reached ${r.reached} times)` : ''}`);
   }
-  lines.push(`state space: ${s.distinctStates} distinct states, ${s.transitions} transitions, max depth ${s.depth}, ${s.complete ? 'complete' : 'NOT complete'}; ${s.workers} worker${s.workers === 1 ? '' : 's'}, ${seconds.toFixed(1)} s`);
+  lines.push(`state space: ${s.distinctStates} distinct states (${s.subsumedStates ?? 0} more subsumed), ${s.transitions} transitions, max depth ${s.depth}, ${s.complete ? 'complete' : 'NOT complete'}; ${s.workers} worker${s.workers === 1 ? '' : 's'}, ${seconds.toFixed(1)} s`);
   return lines.join('\n');
 }
 

@@ -58,8 +58,8 @@ export interface ExhaustiveResult {
   readonly visitedBytes: number;
   /**
    * States not expanded because the same state with at least as much budget left (starts,
-   * crashes, redeliveries) was reached first, at no greater depth (budget subsumption). They
-   * are not counted in `distinctStates`.
+   * crashes, redeliveries, stores) was reached first, at no greater depth (budget
+   * subsumption). They are not counted in `distinctStates`.
    */
   readonly subsumedStates: number;
   /**
@@ -176,14 +176,14 @@ export class Expander {
 /**
  * Budget subsumption: whether the search already holds this state (its core) with counters
  * no greater than these, component by component (starts, crashes, redeliveries, stores),
- * and with the same "restarted or not" (starts below 2 exactly; from 2 on, any count from 2). The counters only bound which
- * operations are enabled (runner.ts `withinBounds`, `successorActions`, alphabet.ts for
- * stores; `stores` also numbers the next message identity, which properties compare only
- * for equality and the ghost view renames) and grow alike along
- * a run, so every run from this node is a run from that one, with no more budget spent: every
- * violation reachable from here is reachable from there in as many actions, and that node
- * was reached at no greater depth (it was seen first, breadth-first). Skipping this node
- * changes no verdict and no shortest length.
+ * and with the same "restarted or not" (starts below 2 exactly; from 2 on, any count from
+ * 2). The counters only bound which operations are enabled (runner.ts `withinBounds`,
+ * `successorActions`; alphabet.ts for stores) and grow alike along a run; `stores` also
+ * numbers the next message identity, which the properties compare only for equality and
+ * the ghost view renames. So every run from this node is a run from that one, with no more
+ * budget spent: every violation reachable from here is reachable from there in as many
+ * actions, and that node was reached at no greater depth (it was seen first, breadth-first).
+ * Skipping this node changes no verdict and no shortest length.
  */
 function subsumed(seen: FingerprintSet, core: Uint32Array, counters: readonly number[], key: Uint32Array): boolean {
   const [starts, crashes, redeliveries, stores] = counters as [number, number, number, number];
@@ -221,6 +221,9 @@ function withoutPowerLossState(node: SearchNode): object {
   return { ...node, state: { ...node.state, disk: { cache: node.state.disk.cache } }, ghost: { ...g, assigned: noDeps(g.assigned), unacked: noDeps(g.unacked), acked: noDeps(g.acked) } };
 }
 const NO_DEPS: readonly number[] = Object.freeze([]);
+
+/** Frontier states expanded and merged at a time (a multiple of the worker pool's chunk). */
+const LEVEL_SLICE_STATES = 4096;
 
 interface Entry {
   readonly node: SearchNode;
@@ -265,52 +268,65 @@ export function exploreExhaustive(ctx: SearchContext, opts: ExhaustiveOptions, e
   });
 
   for (let depth = 1; depth <= depthBound && frontier.length > 0; depth++) {
-    const expanded = expand(frontier.map((e) => e.node));
     const next: Entry[] = [];
-    for (let i = 0; i < frontier.length; i++) {
-      const entry = frontier[i]!;
-      for (const s of expanded[i]!) {
-        transitions++;
-        // Worker threads cannot share the budget: count their transitions here, a level at a time
-        // (in this thread runAction counts them). The budget ends the search at most one level late.
-        if (expandLevel) ctx.budget?.spend();
-        if (s.violations.length > 0) {
-          const path = [...entry.path, ...s.events];
-          for (const v of s.violations) {
-            const failedAt = entry.path.length + v.eventOffset;
-            if (!classify) {
-              counterexamples[v.property] ??= { property: v.property, message: v.message, events: path, failedAt };
-              continue;
+    // The level is expanded a slice at a time and merged in frontier order (the same order
+    // whatever the slice, so the same result): the successors of one slice, not of the whole
+    // level, are held at once, and a frontier entry is let go once merged.
+    for (let from = 0; from < frontier.length; from += LEVEL_SLICE_STATES) {
+      const slice = frontier.slice(from, from + LEVEL_SLICE_STATES);
+      const expanded = expand(slice.map((e) => e.node));
+      for (let i = 0; i < slice.length; i++) {
+        const entry = slice[i]!;
+        (frontier as (Entry | null)[])[from + i] = null;
+        for (const s of expanded[i]!) {
+          transitions++;
+          // Worker threads cannot share the budget: count their transitions here, a slice at a time
+          // (in this thread runAction counts them). The budget ends the search at most one slice late.
+          if (expandLevel) ctx.budget?.spend();
+          if (s.violations.length > 0) {
+            const path = [...entry.path, ...s.events];
+            for (const v of s.violations) {
+              const failedAt = entry.path.length + v.eventOffset;
+              if (!classify) {
+                counterexamples[v.property] ??= { property: v.property, message: v.message, events: path, failedAt };
+                continue;
+              }
+              const ce: Counterexample = { property: v.property, message: v.message, events: path, failedAt };
+              const cause = classify(ce);
+              const byCause = (causes[v.property] ??= {});
+              byCause[cause] ??= { ...ce, cause };
+              counterexamples[v.property] ??= byCause[cause];
             }
-            const ce: Counterexample = { property: v.property, message: v.message, events: path, failedAt };
-            const cause = classify(ce);
-            const byCause = (causes[v.property] ??= {});
-            byCause[cause] ??= { ...ce, cause };
-            counterexamples[v.property] ??= byCause[cause];
+            if (opts.stopWhenAllViolated && allFound()) return result(false);
           }
-          if (opts.stopWhenAllViolated && allFound()) return result(false);
+          if (full) {
+            const key = hex(s.fp);
+            const known = full.get(key);
+            if (known !== undefined && known !== s.canonical) throw new Error(`fingerprint collision: two distinct states share ${key}`);
+            if (known === undefined) full.set(key, s.canonical!);
+          }
+          if (seen.has(s.fp)) continue;
+          if (subsume && subsumed(seen, s.core, s.counters, probe)) {
+            pruned.add(s.fp);
+            continue;
+          }
+          seen.add(s.fp);
+          texts?.add(s.canonical!);
+          if (!s.node) throw new Error('model bug: an expander left out a node the search had not seen');
+          next.push({ node: s.node, path: [...entry.path, ...s.events] });
         }
-        if (full) {
-          const key = hex(s.fp);
-          const known = full.get(key);
-          if (known !== undefined && known !== s.canonical) throw new Error(`fingerprint collision: two distinct states share ${key}`);
-          if (known === undefined) full.set(key, s.canonical!);
-        }
-        if (seen.has(s.fp)) continue;
-        if (subsume && subsumed(seen, s.core, s.counters, probe)) {
-          pruned.add(s.fp);
-          continue;
-        }
-        seen.add(s.fp);
-        texts?.add(s.canonical!);
-        if (!s.node) throw new Error('model bug: an expander left out a node the search had not seen');
-        next.push({ node: s.node, path: [...entry.path, ...s.events] });
+      }
+      // A state budget ends the search within the level that reaches it (its frontier would
+      // otherwise hold the whole next level).
+      const moreToDo = next.length > 0 || from + LEVEL_SLICE_STATES < frontier.length;
+      if (opts.maxStates !== undefined && seen.size >= opts.maxStates && moreToDo) {
+        if (next.length > 0) depthReached = depth;
+        return result(false);
       }
     }
     if (next.length > 0) depthReached = depth;
     opts.onLevel?.(depth, next.length, seen.size);
     frontier = next;
-    if (opts.maxStates !== undefined && seen.size >= opts.maxStates && frontier.length > 0) return result(false);
   }
   return result(frontier.length === 0);
 }

@@ -82,6 +82,8 @@ export interface ExploreResult {
     readonly transitions?: number;
     readonly visitedBytes?: number;
     readonly workers?: number;
+    /** Exhaustive: states not expanded by budget subsumption (not in `distinctStates`). */
+    readonly subsumedStates?: number;
     /** Exhaustive with `verifyFingerprints`: distinct canonical states met (equal to `distinctStates` when no fingerprint merged or split states). */
     readonly verifiedStates?: number | null;
   };
@@ -136,7 +138,7 @@ export function explore(req: ExploreRequest): ExploreResult {
       if (ce) found[id] = { ce, seed: null, path: null };
       if (r.byCause[id]) byCause[id] = r.byCause[id];
     }
-    stats = { statesGenerated: r.statesGenerated, distinctStates: r.distinctStates, depth: r.depthReached, runs: null, transitions: r.transitions, complete: r.complete, visitedBytes: r.visitedBytes, workers, ...(req.verifyFingerprints ? { verifiedStates: r.verifiedStates } : {}) };
+    stats = { statesGenerated: r.statesGenerated, distinctStates: r.distinctStates, depth: r.depthReached, runs: null, transitions: r.transitions, complete: r.complete, visitedBytes: r.visitedBytes, subsumedStates: r.subsumedStates, workers, ...(req.verifyFingerprints ? { verifiedStates: r.verifiedStates } : {}) };
   } else {
     const r = exploreRandom(ctx, {
       seed: req.seed,
