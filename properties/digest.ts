@@ -198,16 +198,10 @@ function walk(v: unknown, key: string, kind: Kind, h: Lanes, slots: number[], ta
     case 'number':
       switch (kind) {
         case Kind.Time:
-          h.word(T_TIME);
-          slots.push(S_TIME + CLOCK_CLASS, v);
-          return;
         case Kind.MessageTime:
-          h.word(T_TIME);
-          slots.push(S_MESSAGE_TIME, v);
-          return;
         case Kind.FlushTime:
           h.word(T_TIME);
-          slots.push(S_TIME + FLUSH_CLASS, v);
+          slots.push(S_TIME + (kind === Kind.MessageTime ? MESSAGE_CLASS : kind === Kind.FlushTime ? FLUSH_CLASS : CLOCK_CLASS), v);
           return;
         case Kind.Inode:
         case Kind.Entries:

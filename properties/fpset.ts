@@ -26,52 +26,40 @@ export class FingerprintSet {
 
   /** Whether the set holds a fingerprint (4 words). */
   has(w: Uint32Array): boolean {
-    let a = w[0]!;
-    const b = w[1]!;
-    const c = w[2]!;
-    const d = w[3]!;
-    if ((a | b | c | d) === 0) a = 1;
-    const t = this.table;
-    let i = (a ^ c) & this.mask;
-    for (;;) {
-      const j = i * 4;
-      const x = t[j]!;
-      const y = t[j + 1]!;
-      const z = t[j + 2]!;
-      const u = t[j + 3]!;
-      if ((x | y | z | u) === 0) return false;
-      if (x === a && y === b && z === c && u === d) return true;
-      i = (i + 1) & this.mask;
-    }
+    return !this.isEmpty(this.slotOf(w));
   }
 
   /** Add a fingerprint (4 words); false when it was there already. */
   add(w: Uint32Array): boolean {
+    const j = this.slotOf(w);
+    if (!this.isEmpty(j)) return false;
+    const t = this.table;
     // The all-zero fingerprint marks an empty slot; a real one is nudged (as likely as any collision).
+    t[j] = (w[0]! | w[1]! | w[2]! | w[3]!) === 0 ? 1 : w[0]!;
+    t[j + 1] = w[1]!;
+    t[j + 2] = w[2]!;
+    t[j + 3] = w[3]!;
+    this.count++;
+    if (this.count * 2 > this.mask + 1) this.grow();
+    return true;
+  }
+
+  private isEmpty(j: number): boolean {
+    const t = this.table;
+    return (t[j]! | t[j + 1]! | t[j + 2]! | t[j + 3]!) === 0;
+  }
+
+  /** The table offset holding this fingerprint, or of the empty slot where it would go (linear probing). */
+  private slotOf(w: Uint32Array): number {
     let a = w[0]!;
     const b = w[1]!;
     const c = w[2]!;
     const d = w[3]!;
     if ((a | b | c | d) === 0) a = 1;
     const t = this.table;
-    let i = (a ^ c) & this.mask;
-    for (;;) {
+    for (let i = (a ^ c) & this.mask; ; i = (i + 1) & this.mask) {
       const j = i * 4;
-      const x = t[j]!;
-      const y = t[j + 1]!;
-      const z = t[j + 2]!;
-      const u = t[j + 3]!;
-      if ((x | y | z | u) === 0) {
-        t[j] = a;
-        t[j + 1] = b;
-        t[j + 2] = c;
-        t[j + 3] = d;
-        this.count++;
-        if (this.count * 2 > this.mask + 1) this.grow();
-        return true;
-      }
-      if (x === a && y === b && z === c && u === d) return false;
-      i = (i + 1) & this.mask;
+      if ((t[j]! === a && t[j + 1]! === b && t[j + 2]! === c && t[j + 3]! === d) || (t[j]! | t[j + 1]! | t[j + 2]! | t[j + 3]!) === 0) return j;
     }
   }
 

@@ -51,8 +51,8 @@ export const QUICK_BOUNDS: ExploreBounds = { ...MATRIX_BOUNDS, depth: 5 };
  * timer layouts, and the index.db ticker keeps its drawn period (2 min + jitter) beside the
  * 2-minute syncBlocks timer, so their relative phase walks an orbit instead of repeating:
  * measured at 1 message, 1 crash, 3 starts, v2.10.22 closes at 2,284 distinct states (depth 16,
- * 3 s) while v2.10.23 held 135,714 at depth 12 and still added 44,000 a level (before time
- * classes and budget subsumption, which do not touch the timers' deadlines). Those searches
+ * 3 s) while v2.10.23 holds 47,497 at depth 12 and still adds about 15,000 a level (time
+ * classes and budget subsumption do not touch the timers' deadlines). Those searches
  * keep the depth cap and say they are not complete.
  */
 export function closesUnderKill(profile: string): boolean {
