@@ -16,9 +16,7 @@
  */
 import type { Draft } from 'immer';
 import { captureFullState } from './indexdb.js';
-import { INDEX_DB_PATH, MSGS_DIR, type Ctx, type StoreProc } from './state.js';
-
-export const INDEX_DB_TMP_PATH = `${INDEX_DB_PATH}.tmp`;
+import { INDEX_DB_PATH, INDEX_DB_TMP_PATH, MSGS_DIR, type Ctx, type StoreProc } from './state.js';
 
 /**
  * Write the durable removal record: the state now (the caller has already taken the block out

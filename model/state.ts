@@ -142,6 +142,21 @@ export function consumerStatePath(name: string): string {
   return `obs/${name}/o.dat`;
 }
 
+/** The temporary index.db of the proposed fix `atomic-index` (removalrecord.ts): written, fsynced, renamed. */
+export const INDEX_DB_TMP_PATH = `${INDEX_DB_PATH}.tmp`;
+
+/**
+ * Whether only a start reads this file: index.db (`recoverFullState`), its temporary (written
+ * then renamed over index.db, never read) and each consumer's o.dat (`readStoredState` and
+ * `HasState` when a start creates the consumer). While the process runs, no operation reads
+ * them or lists their directory's names beside the blocks (it writes, renames and unlinks them);
+ * message blocks, in contrast, are read while running (`loadMsgs`, removal, `compact`).
+ * properties/exhaustive.ts leaves their contents out of a state once no start can follow.
+ */
+export function readOnlyAtStart(path: string): boolean {
+  return path === INDEX_DB_PATH || path === INDEX_DB_TMP_PATH || /^obs\/[^/]+\/o\.dat$/.test(path);
+}
+
 /**
  * `blkScan = "%d.blk"` with fmt.Sscanf, which also accepts "10.blk.tmp"; with `strict` (#6684,
  * v2.10.28) the name must also end in ".blk".

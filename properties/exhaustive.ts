@@ -12,15 +12,17 @@
  * frontier order, so the states, the verdicts and the counterexamples do not depend on the
  * number of workers or on their scheduling.
  */
+import type { FsView } from '../model/disk.js';
+import { readOnlyAtStart } from '../model/state.js';
 import type { ModelEvent } from '../model/step.js';
 import { CanonicalEncoder, timeHorizonMs, timeHorizons, uniformHorizons, type TimeHorizons } from './canonical.js';
 import { FingerprintSet } from './fpset.js';
 import { digestNode, withCounters } from './digest.js';
 import { ghostView, type Ghost } from './ghost.js';
-import type { PropertyId } from './invariants.js';
+import { JUDGED_EVENT_TYPES, type PropertyId } from './invariants.js';
 import { exploredConfig } from './alphabet.js';
 import { classifyRun, type Cause } from './causes.js';
-import { rootNode, runAction, successorActions, type SearchContext, type SearchNode } from './runner.js';
+import { rootNode, runAction, successorActions, type Action, type SearchContext, type SearchNode } from './runner.js';
 
 export interface Counterexample {
   readonly property: PropertyId;
@@ -89,6 +91,8 @@ export interface ExhaustiveOptions {
   readonly noSubsumption?: boolean;
   /** Test: the whole ghost in fingerprints, not its readers' view (ghost.ts `ghostView`). */
   readonly noGhostView?: boolean;
+  /** Test: the last run (no start left) searched like any other (`lastRun`). */
+  readonly noLastRun?: boolean;
   /** Called after each depth level (for progress lines). */
   readonly onLevel?: (depth: number, frontier: number, distinct: number) => void;
 }
@@ -105,6 +109,11 @@ export interface Successor {
   readonly node: SearchNode | null;
   /** Verify mode: the canonical encoding. */
   readonly canonical: string | null;
+  /**
+   * The successor has nothing left to do: the process is down and no start is left (`lastRun`).
+   * Its transition's violations count; the state itself is neither stored nor expanded.
+   */
+  readonly dead: boolean;
 }
 
 /** Which reductions an expander applies (all, except in tests that compare with and without). */
@@ -115,8 +124,50 @@ export interface Reductions {
   readonly timeClasses: boolean;
   /** The ghost as its readers see it (ghost.ts `ghostView`). */
   readonly ghostView: boolean;
+  /** The last run (no start left) as only its stores and deliveries can be judged (`lastRun`). */
+  readonly lastRun: boolean;
 }
-export const ALL_REDUCTIONS: Reductions = { kill: true, timeClasses: true, ghostView: true };
+export const ALL_REDUCTIONS: Reductions = { kill: true, timeClasses: true, ghostView: true, lastRun: true };
+
+/**
+ * The last run: the process is up and no start is left within the bounds. From here on no
+ * start can follow, and only a start reads index.db or o.dat (model/state.ts
+ * `readOnlyAtStart`) or judges the properties that need one; what is left to judge are the
+ * stores and deliveries of this run (invariants.ts `on`). So in the last run:
+ * - a crash or a stop leads to a state with nothing enabled (no start; a power loss while down
+ *   needs a start to matter, and is judged by nothing). Such an action is not taken unless its
+ *   events include a judged event (a crash inside a store or a delivery, whose violations count),
+ *   and its successor is not stored;
+ * - under `kill`, the contents of the files only a start reads are left out of the state's
+ *   fingerprint: two states that differ only there take the same operations to the same
+ *   judgements (under power loss the file system's deadlines read every in-flight operation,
+ *   so there the state is kept whole).
+ * Every violation reachable in the last run is still reached, at the same depth, so no verdict
+ * and no shortest length changes.
+ */
+export function lastRun(node: SearchNode, bounds: SearchContext['bounds']): boolean {
+  return node.state.proc !== null && bounds.maxStarts !== undefined && node.ghost.starts >= bounds.maxStarts;
+}
+
+/** An action after which the process is down: a crash or a stop. */
+function endsRun(action: Action): boolean {
+  return action.crash || action.events[0]!.type === 'stop';
+}
+
+/** The page cache without the files only a start reads (their inodes go with them). */
+function withoutStartOnlyFiles(cache: FsView): FsView {
+  const entries: Record<string, number> = {};
+  const inodes: Record<number, FsView['inodes'][number]> = {};
+  const sizes: Record<number, number> = {};
+  for (const [path, inode] of Object.entries(cache.entries)) {
+    if (readOnlyAtStart(path)) continue;
+    entries[path] = inode;
+    inodes[inode] = cache.inodes[inode]!;
+    if (cache.sizes?.[inode] !== undefined) sizes[inode] = cache.sizes[inode]!;
+  }
+  return { entries, inodes, sizes };
+}
+const NO_FINGERPRINT = new Uint32Array(4);
 
 /**
  * A node's budget counters, as far as the bounds read them: completed starts (the ghost's;
@@ -150,7 +201,10 @@ export class Expander {
    * its canonical text (of the node with its counters as `budgetCounters` reads them).
    */
   fingerprintOf(node: SearchNode): { fp: Uint32Array; core: Uint32Array; counters: number[]; canonical: string | null } {
-    const seen = (this.reductions.kill && this.ctx.crash === 'kill' ? withoutPowerLossState(node) : node) as SearchNode;
+    let seen = (this.reductions.kill && this.ctx.crash === 'kill' ? withoutPowerLossState(node) : node) as SearchNode;
+    if (this.reductions.lastRun && this.ctx.crash === 'kill' && lastRun(node, this.ctx.bounds)) {
+      seen = { ...seen, state: { ...seen.state, disk: { ...seen.state.disk, cache: withoutStartOnlyFiles(seen.state.disk.cache) } } };
+    }
     const counters = budgetCounters(node, this.ctx.bounds);
     const ghost = (this.reductions.ghostView ? ghostView(seen.ghost) : seen.ghost) as Ghost;
     const core = new Uint32Array(4);
@@ -163,11 +217,17 @@ export class Expander {
 
   expand(node: SearchNode): Successor[] {
     const out: Successor[] = [];
+    const last = this.reductions.lastRun && lastRun(node, this.ctx.bounds);
     for (const { action, full } of successorActions(this.ctx, node)) {
+      if (last && endsRun(action) && !action.events.some((e) => JUDGED_EVENT_TYPES.has(e.type))) continue;
       const t = runAction(this.ctx, node, action, full);
+      if (last && t.node.state.proc === null) {
+        out.push({ fp: NO_FINGERPRINT, core: NO_FINGERPRINT, counters: [], events: action.events, violations: t.violations, node: null, canonical: null, dead: true });
+        continue;
+      }
       const { fp, core, counters, canonical } = this.fingerprintOf(t.node);
       const fresh = this.reported.add(fp);
-      out.push({ fp, core, counters, events: action.events, violations: t.violations, node: fresh ? t.node : null, canonical });
+      out.push({ fp, core, counters, events: action.events, violations: t.violations, node: fresh ? t.node : null, canonical, dead: false });
     }
     return out;
   }
@@ -238,7 +298,7 @@ export function exploreExhaustive(ctx: SearchContext, opts: ExhaustiveOptions, e
   const classify = opts.byCause ? (opts.classifyCause ?? replayClassifier(ctx)) : null;
   const counterexamples: Partial<Record<PropertyId, Counterexample>> = {};
   const causes: Partial<Record<PropertyId, Partial<Record<Cause, Counterexample>>>> = {};
-  const local = new Expander(ctx, opts.verifyFingerprints === true, { kill: opts.noReduction !== true, timeClasses: opts.oneHorizon !== true, ghostView: opts.noGhostView !== true });
+  const local = new Expander(ctx, opts.verifyFingerprints === true, { kill: opts.noReduction !== true, timeClasses: opts.oneHorizon !== true, ghostView: opts.noGhostView !== true, lastRun: opts.noLastRun !== true });
   const subsume = opts.noSubsumption !== true;
   const probe = new Uint32Array(4);
   const pruned = new FingerprintSet(1 << 10);
@@ -299,6 +359,7 @@ export function exploreExhaustive(ctx: SearchContext, opts: ExhaustiveOptions, e
             }
             if (opts.stopWhenAllViolated && allFound()) return result(false);
           }
+          if (s.dead) continue;
           if (full) {
             const key = hex(s.fp);
             const known = full.get(key);

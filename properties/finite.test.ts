@@ -18,10 +18,13 @@ import { CanonicalEncoder, CanonicalError, timeHorizonMs, timeHorizons, uniformH
 import { exploreExhaustive, type ExhaustiveResult } from './exhaustive.js';
 import { DEPTH9_BOUNDS, explore, type ExploreRequest } from './explore.js';
 import { canonicalNode, fingerprint } from './fingerprint.js';
-import { EMPTY_GHOST } from './ghost.js';
-import { PROPERTY_IDS, type PropertyId } from './invariants.js';
+import { EMPTY_GHOST, nextGhost, type Ghost } from './ghost.js';
+import { PROPERTIES, PROPERTY_IDS, type PropertyId } from './invariants.js';
 import type { SearchContext } from './runner.js';
-import type { CrashModel, ExploreBounds } from './alphabet.js';
+import { enabledActions, exploredConfig, type CrashModel, type ExploreBounds } from './alphabet.js';
+import { observe } from '../model/observe.js';
+import { PROFILE_NAMES } from '../model/profile.js';
+import { INDEX_DB_PATH, readOnlyAtStart, type ModelState } from '../model/state.js';
 import { checkBounds } from '../cli/check.js';
 
 const execFileAsync = promisify(execFile);
@@ -282,5 +285,134 @@ describe('workers', () => {
     expect(one.results.some((r) => r.verdict === 'violated')).toBe(true);
     const strip = (r: typeof one) => JSON.stringify({ ...r, request: null, stats: { ...r.stats, workers: null } });
     expect(strip(two)).toBe(strip(one));
+  });
+});
+
+describe('the last run (no start left)', () => {
+  /** A deterministic walk's choices (mulberry32: the test must not depend on Math.random). */
+  function walkChoices(seed: number): (n: number) => number {
+    let x = seed >>> 0;
+    return (n) => {
+      x = (x + 0x6d2b79f5) >>> 0;
+      let t = Math.imul(x ^ (x >>> 15), 1 | x);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) % n;
+    };
+  }
+
+  /** The state with every file only a start reads emptied, and index.db gone when `drop`. */
+  function otherStartOnlyFiles(s: ModelState, drop: boolean): ModelState {
+    const c = structuredClone(s) as { -readonly [K in keyof ModelState]: ModelState[K] } & { disk: { cache: { entries: Record<string, number>; inodes: Record<number, unknown[]>; sizes: Record<number, number> } } };
+    for (const [path, inode] of Object.entries(c.disk.cache.entries)) {
+      if (!readOnlyAtStart(path)) continue;
+      if (drop && path === INDEX_DB_PATH) {
+        delete c.disk.cache.entries[path];
+        continue;
+      }
+      c.disk.cache.inodes[inode] = [];
+      c.disk.cache.sizes[inode] = 0;
+    }
+    return c as unknown as ModelState;
+  }
+
+  /** What the last run can tell apart: everything but the files only a start reads, and the ghost without op ids. */
+  function judged(s: ModelState, g: Ghost): string {
+    const files = Object.keys(s.disk.cache.entries).filter((p) => !readOnlyAtStart(p)).sort().map((p) => [p, s.disk.cache.inodes[s.disk.cache.entries[p]!]]);
+    const strip = (cs: readonly { seq: number; msgId: number }[]) => cs.map((c) => [c.seq, c.msgId]);
+    return JSON.stringify({ now: s.nowMs, proc: s.proc, files, ghost: { ...g, assigned: strip(g.assigned), unacked: strip(g.unacked), acked: strip(g.acked), current: strip(g.current) } });
+  }
+
+  it('only a start reads index.db, its temporary and o.dat: with other contents there, a run without a start takes the same operations to the same states and judgements', () => {
+    const bounds: ExploreBounds = { depth: null, maxMsgs: 3, maxCrashes: 2, consumers: 1, blockSizeBytes: 128, reorderWindow: 4 };
+    const profiles = [...PROFILE_NAMES, 'v2.10.22+index-before-unlink', 'v2.10.22+durable-last-seq', 'v2.14.5+consumer-reconcile'];
+    let compared = 0;
+    let differed = 0;
+    for (const [i, profile] of profiles.entries()) {
+      const config = exploredConfig(bounds);
+      for (let walk = 0; walk < 8; walk++) {
+        const pick = walkChoices(1000 * i + walk);
+        let s = initialState(config, profile);
+        let g = EMPTY_GHOST;
+        const go = (st: ModelState, gh: Ghost, e: ModelEvent) => {
+          const r = step(st, e);
+          return { r, g: nextGhost(gh, e, r, st.disk, e.type === 'stop' ? observe(st).stream : null) };
+        };
+        for (let n = 0; n < 40; n++) {
+          const actions = enabledActions(s, g, bounds);
+          let e = actions[pick(actions.length)]!;
+          if (pick(12) === 0 && s.proc) e = { ...e, killAfterFileOps: pick(4) } as ModelEvent;
+          ({ r: { state: s }, g } = { ...go(s, g, e) });
+          if (!s.proc || g.starts === 0 || pick(4) !== 0) continue;
+          // A running state: the same operations (no start, stop or crash) from it and from it with other start-only files.
+          let a = s;
+          let ga = g;
+          let b = otherStartOnlyFiles(s, pick(2) === 0);
+          let gb = g;
+          if (judged(a, ga) === judged(b, gb) && JSON.stringify(a.disk.cache) !== JSON.stringify(b.disk.cache)) differed++;
+          for (let k = 0; k < 15; k++) {
+            const ops = enabledActions(a, ga, bounds).filter((x) => x.type !== 'stop');
+            expect(JSON.stringify(enabledActions(b, gb, bounds).filter((x) => x.type !== 'stop'))).toBe(JSON.stringify(ops));
+            const op = ops[pick(ops.length)]!;
+            const ra = go(a, ga, op);
+            const rb = go(b, gb, op);
+            expect(JSON.stringify(rb.r.outcome)).toBe(JSON.stringify(ra.r.outcome));
+            expect(judged(rb.r.state, rb.g)).toBe(judged(ra.r.state, ra.g));
+            for (const p of Object.values(PROPERTIES)) {
+              const ta = { before: a, event: op, result: ra.r, ghostBefore: ga, ghostAfter: ra.g };
+              const tb = { before: b, event: op, result: rb.r, ghostBefore: gb, ghostAfter: rb.g };
+              expect(p.applies(tb) && p.check(tb)).toBe(p.applies(ta) && p.check(ta));
+            }
+            ({ state: a } = ra.r);
+            ga = ra.g;
+            ({ state: b } = rb.r);
+            gb = rb.g;
+            compared++;
+          }
+        }
+      }
+    }
+    // The walks reached running states with those files, after restarts, many times over.
+    expect(differed).toBeGreaterThan(50);
+    expect(compared).toBeGreaterThan(5000);
+  });
+
+  it('a property judges no event outside its `on` list', () => {
+    const bounds: ExploreBounds = { depth: null, maxMsgs: 8, maxCrashes: 2, consumers: 1, blockSizeBytes: 128, reorderWindow: 4 };
+    const pick = walkChoices(7);
+    const seen = new Set<string>();
+    for (let walk = 0; walk < 60; walk++) {
+      let s = initialState(exploredConfig(bounds), 'v2.10.22');
+      let g = EMPTY_GHOST;
+      for (let n = 0; n < 40; n++) {
+        const actions = enabledActions(s, g, bounds);
+        let e = actions[pick(actions.length)]!;
+        if (pick(10) === 0 && s.proc) e = { ...e, killAfterFileOps: pick(4) } as ModelEvent;
+        const r = step(s, e);
+        const g2 = nextGhost(g, e, r, s.disk, e.type === 'stop' ? observe(s).stream : null);
+        for (const p of Object.values(PROPERTIES)) {
+          const applies = p.applies({ before: s, event: e, result: r, ghostBefore: g, ghostAfter: g2 });
+          if (applies) seen.add(`${p.id}:${e.type}`);
+          expect(!applies || p.on.includes(e.type), `${p.id} applies to ${e.type}`).toBe(true);
+        }
+        s = r.state;
+        g = g2;
+      }
+    }
+    // Every property's precondition was reached at least once.
+    expect(new Set([...seen].map((k) => k.split(':')[0]))).toEqual(new Set(PROPERTY_IDS));
+  });
+
+  it('the last-run reduction changes no verdict, no shortest length and no cause', () => {
+    // 2 messages, 1 crash, 2 starts: the second start is the last, and sequence reuse happens there.
+    const bounds: ExploreBounds = { ...DEPTH9_BOUNDS, depth: 8, maxStarts: 2 };
+    const byCauseLengths = (r: ExhaustiveResult) => JSON.stringify(Object.fromEntries(Object.entries(r.byCause).map(([p, cs]) => [p, Object.fromEntries(Object.entries(cs!).map(([c, ce]) => [c, ce!.events.length]))])));
+    const ctx = (): SearchContext => ({ profile: 'v2.10.22', crash: 'kill', bounds, properties: PROPERTY_IDS, coverage: {}, reached: {} });
+    const reduced = exploreExhaustive(ctx(), { stopWhenAllViolated: false, byCause: true });
+    const whole = exploreExhaustive(ctx(), { stopWhenAllViolated: false, byCause: true, noLastRun: true });
+    expect(byCauseLengths(reduced)).toBe(byCauseLengths(whole));
+    expect(verdicts(reduced)).toEqual(verdicts(whole));
+    expect(verdicts(whole)).toContain('no-sequence-reuse');
+    expect(reduced.distinctStates).toBeLessThan(whole.distinctStates);
+    expect(reduced.transitions).toBeLessThan(whole.transitions);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { observe, storedSeqs } from '../model/observe.js';
 import type { ModelState } from '../model/state.js';
-import { step, type ModelEvent, type StepResult } from '../model/step.js';
+import { step, type ModelEvent, type ModelEventType, type StepResult } from '../model/step.js';
 import { msgIdAt, type Ghost } from './ghost.js';
 
 export const PROPERTY_IDS = [
@@ -35,6 +35,8 @@ export interface Property {
   readonly claim: string;
   /** What must have been explored for a verdict other than vacuous. */
   readonly precondition: string;
+  /** The only events whose transitions it judges (the runner asks `applies` of no other). */
+  readonly on: readonly ModelEventType[];
   applies(t: Transition): boolean;
   /** A violation message, or null. Called only when `applies`. */
   check(t: Transition): string | null;
@@ -49,6 +51,7 @@ const streamNotBehindConsumer: Property = {
   id: 'stream-not-behind-consumer',
   claim: "after every start, the stream's LastSeq is at least each consumer's delivered stream sequence and its ack floor",
   precondition: 'a restart',
+  on: ['start'],
   applies: isRestart,
   check(t) {
     const o = observe(t.result.state);
@@ -65,6 +68,7 @@ const noSequenceReuse: Property = {
   id: 'no-sequence-reuse',
   claim: 'a sequence number given to a stored message is never given to another message, across restarts',
   precondition: 'a store after a restart',
+  on: ['store'],
   applies: (t) => t.event.type === 'store' && t.result.completed && t.ghostBefore.starts >= 2 && t.ghostBefore.assigned.length > 0,
   check(t) {
     for (const seq of t.result.outcome.seqs ?? []) {
@@ -78,6 +82,7 @@ const noAckedRedelivery: Property = {
   id: 'no-acked-redelivery',
   claim: 'a message whose ack was processed (and whose removal the crash kept) is never delivered again after a restart; judged by message identity, so a new message reusing an acked sequence is no-sequence-reuse\'s, not this',
   precondition: 'a delivery after a restart that followed a processed ack',
+  on: ['deliver'],
   applies: (t) => t.event.type === 'deliver' && t.ghostBefore.restartAfterAck && t.ghostBefore.acked.length > 0,
   check(t) {
     for (const d of t.result.outcome.deliveries ?? []) {
@@ -92,6 +97,7 @@ const noStoredLoss: Property = {
   id: 'no-stored-loss',
   claim: 'a stored, unacked message survives a restart (under power loss: if its record had become durable)',
   precondition: 'a restart with stored, unacked messages',
+  on: ['start'],
   applies: (t) => isRestart(t) && t.ghostBefore.unacked.length > 0,
   check(t) {
     const stored = new Set(storedSeqs(t.result.state));
@@ -136,6 +142,7 @@ const consumerKeepsDelivering: Property = {
   id: 'consumer-keeps-delivering',
   claim: 'after a restart, a message stored afterwards is delivered to each consumer within AckWait',
   precondition: 'a restart',
+  on: ['start'],
   applies: isRestart,
   check(t) {
     const stuck = probeDelivery(t.result.state);
@@ -147,6 +154,7 @@ const cleanRestartIdentity: Property = {
   id: 'clean-restart-identity',
   claim: 'a clean stop then start reproduces the stream state exactly (msgs, bytes, first/last seq, deleted count)',
   precondition: 'a start right after a clean stop',
+  on: ['start'],
   applies: (t) => isRestart(t) && t.ghostBefore.beforeStop !== null,
   check(t) {
     const a = t.ghostBefore.beforeStop!;
@@ -167,6 +175,9 @@ export const PROPERTIES: Readonly<Record<PropertyId, Property>> = {
   'consumer-keeps-delivering': consumerKeepsDelivering,
   'clean-restart-identity': cleanRestartIdentity,
 };
+
+/** Every event type some property judges: a transition of any other type violates nothing. */
+export const JUDGED_EVENT_TYPES: ReadonlySet<ModelEventType> = new Set(Object.values(PROPERTIES).flatMap((p) => p.on));
 
 export function isPropertyId(s: string): s is PropertyId {
   return (PROPERTY_IDS as readonly string[]).includes(s);

@@ -74,7 +74,7 @@ export function runAction(ctx: SearchContext, node: SearchNode, action: Action, 
     const t = { before, event, result: r, ghostBefore: ghost, ghostAfter };
     for (const id of ctx.properties) {
       const p = PROPERTIES[id];
-      if (!p.applies(t)) continue;
+      if (!p.on.includes(event.type) || !p.applies(t)) continue;
       bump(ctx.reached, id);
       const message = p.check(t);
       if (message !== null) violations.push({ property: id, message, eventOffset: offset });
