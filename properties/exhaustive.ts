@@ -114,6 +114,14 @@ export interface Successor {
    * Its transition's violations count; the state itself is neither stored nor expanded.
    */
   readonly dead: boolean;
+  /** The successor is in the last run and fingerprinted as such (`lastRun`, under `kill`). */
+  readonly last: boolean;
+  /**
+   * A new running successor with a start left, under `kill`: its core as the last run would
+   * see it (without the files only a start reads). A last-run state with that core and no
+   * less budget spent is subsumed by it (`subsumed`, the `lastRunCovers` set).
+   */
+  readonly lastRunCore: Uint32Array | null;
 }
 
 /** Which reductions an expander applies (all, except in tests that compare with and without). */
@@ -141,7 +149,9 @@ export const ALL_REDUCTIONS: Reductions = { kill: true, timeClasses: true, ghost
  * - under `kill`, the contents of the files only a start reads are left out of the state's
  *   fingerprint: two states that differ only there take the same operations to the same
  *   judgements (under power loss the file system's deadlines read every in-flight operation,
- *   so there the state is kept whole).
+ *   so there the state is kept whole). A last-run state is also subsumed by a running state
+ *   with a start left, seen first, that has the same core without those files and no more
+ *   budget spent: that state takes every operation this one takes, to the same judgements.
  * Every violation reachable in the last run is still reached, at the same depth, so no verdict
  * and no shortest length changes.
  */
@@ -201,18 +211,27 @@ export class Expander {
    * its canonical text (of the node with its counters as `budgetCounters` reads them).
    */
   fingerprintOf(node: SearchNode): { fp: Uint32Array; core: Uint32Array; counters: number[]; canonical: string | null } {
-    let seen = (this.reductions.kill && this.ctx.crash === 'kill' ? withoutPowerLossState(node) : node) as SearchNode;
-    if (this.reductions.lastRun && this.ctx.crash === 'kill' && lastRun(node, this.ctx.bounds)) {
-      seen = { ...seen, state: { ...seen.state, disk: { ...seen.state.disk, cache: withoutStartOnlyFiles(seen.state.disk.cache) } } };
-    }
+    const { seen, ghost, core } = this.coreOf(node, this.lastRunView(node));
     const counters = budgetCounters(node, this.ctx.bounds);
-    const ghost = (this.reductions.ghostView ? ghostView(seen.ghost) : seen.ghost) as Ghost;
-    const core = new Uint32Array(4);
-    digestNode({ ...seen, crashes: 0, redeliveries: 0, ghost: { ...ghost, starts: Math.min(seen.ghost.starts, 2), stores: 0 } }, node.state.nowMs, this.horizons, 2, core);
     const fp = new Uint32Array(4);
     withCounters(core, counters, fp);
     const canonical = this.keepCanonical ? this.encoder.encode({ ...seen, crashes: counters[1], redeliveries: counters[2], ghost: { ...ghost, starts: counters[0], stores: counters[3] } }, node.state.nowMs) : null;
     return { fp, core, counters, canonical };
+  }
+
+  /** Whether the node is fingerprinted without the files only a start reads: in the last run, under `kill`. */
+  private lastRunView(node: SearchNode): boolean {
+    return this.reductions.lastRun && this.ctx.crash === 'kill' && lastRun(node, this.ctx.bounds);
+  }
+
+  /** The node as the fingerprint sees it (`lastRunView`: without the files only a start reads), its ghost's view, and its core's fingerprint. */
+  private coreOf(node: SearchNode, lastRunView: boolean): { seen: SearchNode; ghost: Ghost; core: Uint32Array } {
+    let seen = (this.reductions.kill && this.ctx.crash === 'kill' ? withoutPowerLossState(node) : node) as SearchNode;
+    if (lastRunView) seen = { ...seen, state: { ...seen.state, disk: { ...seen.state.disk, cache: withoutStartOnlyFiles(seen.state.disk.cache) } } };
+    const ghost = (this.reductions.ghostView ? ghostView(seen.ghost) : seen.ghost) as Ghost;
+    const core = new Uint32Array(4);
+    digestNode({ ...seen, crashes: 0, redeliveries: 0, ghost: { ...ghost, starts: Math.min(seen.ghost.starts, 2), stores: 0 } }, node.state.nowMs, this.horizons, 2, core);
+    return { seen, ghost, core };
   }
 
   expand(node: SearchNode): Successor[] {
@@ -222,12 +241,13 @@ export class Expander {
       if (last && endsRun(action) && !action.events.some((e) => JUDGED_EVENT_TYPES.has(e.type))) continue;
       const t = runAction(this.ctx, node, action, full);
       if (last && t.node.state.proc === null) {
-        out.push({ fp: NO_FINGERPRINT, core: NO_FINGERPRINT, counters: [], events: action.events, violations: t.violations, node: null, canonical: null, dead: true });
+        out.push({ fp: NO_FINGERPRINT, core: NO_FINGERPRINT, counters: [], events: action.events, violations: t.violations, node: null, canonical: null, dead: true, last: true, lastRunCore: null });
         continue;
       }
       const { fp, core, counters, canonical } = this.fingerprintOf(t.node);
       const fresh = this.reported.add(fp);
-      out.push({ fp, core, counters, events: action.events, violations: t.violations, node: fresh ? t.node : null, canonical, dead: false });
+      const lastRunCore = fresh && t.node.state.proc !== null && this.ctx.crash === 'kill' && this.reductions.lastRun && !lastRun(t.node, this.ctx.bounds) && this.ctx.bounds.maxStarts !== undefined ? this.coreOf(t.node, true).core : null;
+      out.push({ fp, core, counters, events: action.events, violations: t.violations, node: fresh ? t.node : null, canonical, dead: false, last: this.lastRunView(t.node), lastRunCore });
     }
     return out;
   }
@@ -302,6 +322,10 @@ export function exploreExhaustive(ctx: SearchContext, opts: ExhaustiveOptions, e
   const subsume = opts.noSubsumption !== true;
   const probe = new Uint32Array(4);
   const pruned = new FingerprintSet(1 << 10);
+  // Running states with a start left, keyed by their core as the last run sees it: such a
+  // state takes every operation a last-run state with that core takes, to the same judgements
+  // (the files it keeps besides are read only by a start), and it may also stop, crash or start.
+  const lastRunCovers = new FingerprintSet(1 << 10);
   const expand: LevelExpander = expandLevel ?? ((frontier) => frontier.map((n) => local.expand(n)));
   const root = rootNode(ctx);
   const seen = new FingerprintSet();
@@ -367,11 +391,15 @@ export function exploreExhaustive(ctx: SearchContext, opts: ExhaustiveOptions, e
             if (known === undefined) full.set(key, s.canonical!);
           }
           if (seen.has(s.fp)) continue;
-          if (subsume && subsumed(seen, s.core, s.counters, probe)) {
+          if (subsume && (subsumed(seen, s.core, s.counters, probe) || (s.last && subsumed(lastRunCovers, s.core, s.counters, probe)))) {
             pruned.add(s.fp);
             continue;
           }
           seen.add(s.fp);
+          if (subsume && s.lastRunCore) {
+            withCounters(s.lastRunCore, s.counters, probe);
+            lastRunCovers.add(probe);
+          }
           texts?.add(s.canonical!);
           if (!s.node) throw new Error('model bug: an expander left out a node the search had not seen');
           next.push({ node: s.node, path: [...entry.path, ...s.events] });
