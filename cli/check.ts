@@ -43,12 +43,12 @@ export interface CheckStream {
 
 /**
  * The check's depth bounds. Under `kill` none: at the default bounds (2 messages, 1 crash, 3
- * starts, 1 redelivery) the space closes at 172,909 distinct states and 1.07 million
- * transitions (depth 23, about 3.5 minutes on 2 cores), so the check reports `complete: true`
+ * starts, 1 redelivery) the space closes at 112,505 distinct states and 647,289
+ * transitions (depth 22, about 2 minutes on 2 cores), so the check reports `complete: true`
  * there; the complete search also finds a violation deeper than the previous depth 9 (the
  * stale ack past the pointer, 11 events: cause `ack-past-pointer`). Under power loss depth 7:
  * each power loss branches into every disk the file system allows, and the space at 2
- * messages is out of reach (at 1 message alone its fixpoint has 3 million transitions, see
+ * messages is out of reach (at 1 message alone its fixpoint has 1.5 million transitions, see
  * properties/matrix.ts); depth 7 holds every shortest counterexample the previous engine reported
  * (8 events), and the check says that search is not complete.
  */

@@ -34,9 +34,9 @@ export const FIXPOINT_BOUNDS = { maxStarts: DEFAULT_EXHAUSTIVE_BOUNDS.maxStarts!
  * The depth of a power-loss search in the matrix. Each power loss branches into every disk the
  * file system allows: at depth 6 a v2.14.5-based profile under power-loss:ext4 generates some
  * 190,000 states (over 100 CPU s each, seven such profiles), at depth 5 some 50,000; to its
- * fixpoint (1 message, 1 crash, 3 starts) v2.10.22 alone has 157,748 distinct states and
- * 3 million transitions (about 10 min on 2 cores; 556,126 and 7.4 million before time
- * classes and budget subsumption). Depth 5 holds every removal counterexample of
+ * fixpoint (1 message, 1 crash, 3 starts) v2.10.22 alone has 116,424 distinct states and
+ * 1.5 million transitions (about 8 min on one core; 556,126 and 7.4 million before time
+ * classes, budget subsumption and the last-run reduction). Depth 5 holds every removal counterexample of
  * one message (start, store, deliver, the ack cut by the power loss, start: 6 events), which
  * is what the matrix judges the fixes by.
  */
@@ -50,9 +50,9 @@ export const QUICK_BOUNDS: ExploreBounds = { ...MATRIX_BOUNDS, depth: 5 };
  * #6128, #6220: `firstSyncJitter`, `indexFlushJitterMaxMs`) every start draws one of four
  * timer layouts, and the index.db ticker keeps its drawn period (2 min + jitter) beside the
  * 2-minute syncBlocks timer, so their relative phase walks an orbit instead of repeating:
- * measured at 1 message, 1 crash, 3 starts, v2.10.22 closes at 2,284 distinct states (depth 16,
- * 3 s) while v2.10.23 holds 47,497 at depth 12 and still adds about 15,000 a level (time
- * classes and budget subsumption do not touch the timers' deadlines). Those searches
+ * measured at 1 message, 1 crash, 3 starts, v2.10.22 closes at 2,011 distinct states (depth 16,
+ * 3 s) while v2.10.23 holds 41,823 at depth 12 and still adds about 12,000 a level (no
+ * reduction touches the timers' deadlines). Those searches
  * keep the depth cap and say they are not complete.
  */
 export function closesUnderKill(profile: string): boolean {
