@@ -219,6 +219,16 @@ export class Expander {
     return { fp, core, counters, canonical };
   }
 
+  /**
+   * Whether a last-run state could share this running node's core (`lastRunCore`): under
+   * `kill`, a start left, and as many starts as the properties read (the core holds the
+   * ghost's starts up to 2, and a last-run state has reached that many).
+   */
+  private mayCoverLastRun(node: SearchNode): boolean {
+    const max = this.ctx.bounds.maxStarts;
+    return this.reductions.lastRun && this.ctx.crash === 'kill' && max !== undefined && node.state.proc !== null && node.ghost.starts < max && Math.min(node.ghost.starts, 2) === Math.min(max, 2);
+  }
+
   /** Whether the node is fingerprinted without the files only a start reads: in the last run, under `kill`. */
   private lastRunView(node: SearchNode): boolean {
     return this.reductions.lastRun && this.ctx.crash === 'kill' && lastRun(node, this.ctx.bounds);
@@ -246,7 +256,7 @@ export class Expander {
       }
       const { fp, core, counters, canonical } = this.fingerprintOf(t.node);
       const fresh = this.reported.add(fp);
-      const lastRunCore = fresh && t.node.state.proc !== null && this.ctx.crash === 'kill' && this.reductions.lastRun && !lastRun(t.node, this.ctx.bounds) && this.ctx.bounds.maxStarts !== undefined ? this.coreOf(t.node, true).core : null;
+      const lastRunCore = fresh && this.mayCoverLastRun(t.node) ? this.coreOf(t.node, true).core : null;
       out.push({ fp, core, counters, events: action.events, violations: t.violations, node: fresh ? t.node : null, canonical, dead: false, last: this.lastRunView(t.node), lastRunCore });
     }
     return out;
