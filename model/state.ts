@@ -142,7 +142,7 @@ export function consumerStatePath(name: string): string {
   return `obs/${name}/o.dat`;
 }
 
-/** The temporary index.db of the proposed fix `atomic-index` (removalrecord.ts): written, fsynced, renamed. */
+/** The temporary index.db of the proposed fix `index-before-unlink` (removalrecord.ts): written, fsynced, renamed. */
 export const INDEX_DB_TMP_PATH = `${INDEX_DB_PATH}.tmp`;
 
 /**

@@ -210,13 +210,14 @@ export class Expander {
    * ghost's starts as the properties read them: up to 2) and its counters; and, when kept,
    * its canonical text (of the node with its counters as `budgetCounters` reads them).
    */
-  fingerprintOf(node: SearchNode): { fp: Uint32Array; core: Uint32Array; counters: number[]; canonical: string | null } {
-    const { seen, ghost, core } = this.coreOf(node, this.lastRunView(node));
+  fingerprintOf(node: SearchNode): { fp: Uint32Array; core: Uint32Array; counters: number[]; canonical: string | null; last: boolean } {
+    const last = this.lastRunView(node);
+    const { seen, ghost, core } = this.coreOf(node, last);
     const counters = budgetCounters(node, this.ctx.bounds);
     const fp = new Uint32Array(4);
     withCounters(core, counters, fp);
     const canonical = this.keepCanonical ? this.encoder.encode({ ...seen, crashes: counters[1], redeliveries: counters[2], ghost: { ...ghost, starts: counters[0], stores: counters[3] } }, node.state.nowMs) : null;
-    return { fp, core, counters, canonical };
+    return { fp, core, counters, canonical, last };
   }
 
   /**
@@ -254,10 +255,10 @@ export class Expander {
         out.push({ fp: NO_FINGERPRINT, core: NO_FINGERPRINT, counters: [], events: action.events, violations: t.violations, node: null, canonical: null, dead: true, last: true, lastRunCore: null });
         continue;
       }
-      const { fp, core, counters, canonical } = this.fingerprintOf(t.node);
+      const { fp, core, counters, canonical, last: inLastRun } = this.fingerprintOf(t.node);
       const fresh = this.reported.add(fp);
       const lastRunCore = fresh && this.mayCoverLastRun(t.node) ? this.coreOf(t.node, true).core : null;
-      out.push({ fp, core, counters, events: action.events, violations: t.violations, node: fresh ? t.node : null, canonical, dead: false, last: this.lastRunView(t.node), lastRunCore });
+      out.push({ fp, core, counters, events: action.events, violations: t.violations, node: fresh ? t.node : null, canonical, dead: false, last: inLastRun, lastRunCore });
     }
     return out;
   }

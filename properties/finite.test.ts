@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { makeConfig } from '../model/config.js';
-import { initialState, step, type ModelEvent } from '../model/step.js';
+import { initialState, step, type ModelEvent, type StepResult } from '../model/step.js';
+import type { Draft } from 'immer';
 import { CanonicalEncoder, CanonicalError, timeHorizonMs, timeHorizons, uniformHorizons } from './canonical.js';
 import { exploreExhaustive, type ExhaustiveResult } from './exhaustive.js';
 import { DEPTH9_BOUNDS, explore, type ExploreRequest } from './explore.js';
@@ -300,9 +301,15 @@ describe('the last run (no start left)', () => {
     };
   }
 
+  /** One step, and the ghost after it (as runner.ts `runAction` keeps it). */
+  function stepGhost(s: ModelState, g: Ghost, e: ModelEvent): { r: StepResult; g: Ghost } {
+    const r = step(s, e);
+    return { r, g: nextGhost(g, e, r, s.disk, e.type === 'stop' ? observe(s).stream : null) };
+  }
+
   /** The state with every file only a start reads emptied, and index.db gone when `drop`. */
   function otherStartOnlyFiles(s: ModelState, drop: boolean): ModelState {
-    const c = structuredClone(s) as { -readonly [K in keyof ModelState]: ModelState[K] } & { disk: { cache: { entries: Record<string, number>; inodes: Record<number, unknown[]>; sizes: Record<number, number> } } };
+    const c = structuredClone(s) as Draft<ModelState>;
     for (const [path, inode] of Object.entries(c.disk.cache.entries)) {
       if (!readOnlyAtStart(path)) continue;
       if (drop && path === INDEX_DB_PATH) {
@@ -310,9 +317,9 @@ describe('the last run (no start left)', () => {
         continue;
       }
       c.disk.cache.inodes[inode] = [];
-      c.disk.cache.sizes[inode] = 0;
+      c.disk.cache.sizes![inode] = 0;
     }
-    return c as unknown as ModelState;
+    return c as ModelState;
   }
 
   /** What the last run can tell apart: everything but the files only a start reads, and the ghost without op ids. */
@@ -333,15 +340,13 @@ describe('the last run (no start left)', () => {
         const pick = walkChoices(1000 * i + walk);
         let s = initialState(config, profile);
         let g = EMPTY_GHOST;
-        const go = (st: ModelState, gh: Ghost, e: ModelEvent) => {
-          const r = step(st, e);
-          return { r, g: nextGhost(gh, e, r, st.disk, e.type === 'stop' ? observe(st).stream : null) };
-        };
         for (let n = 0; n < 40; n++) {
           const actions = enabledActions(s, g, bounds);
           let e = actions[pick(actions.length)]!;
           if (pick(12) === 0 && s.proc) e = { ...e, killAfterFileOps: pick(4) } as ModelEvent;
-          ({ r: { state: s }, g } = { ...go(s, g, e) });
+          const next = stepGhost(s, g, e);
+          s = next.r.state;
+          g = next.g;
           if (!s.proc || g.starts === 0 || pick(4) !== 0) continue;
           // A running state: the same operations (no start, stop or crash) from it and from it with other start-only files.
           let a = s;
@@ -353,8 +358,8 @@ describe('the last run (no start left)', () => {
             const ops = enabledActions(a, ga, bounds).filter((x) => x.type !== 'stop');
             expect(JSON.stringify(enabledActions(b, gb, bounds).filter((x) => x.type !== 'stop'))).toBe(JSON.stringify(ops));
             const op = ops[pick(ops.length)]!;
-            const ra = go(a, ga, op);
-            const rb = go(b, gb, op);
+            const ra = stepGhost(a, ga, op);
+            const rb = stepGhost(b, gb, op);
             expect(JSON.stringify(rb.r.outcome)).toBe(JSON.stringify(ra.r.outcome));
             expect(judged(rb.r.state, rb.g)).toBe(judged(ra.r.state, ra.g));
             for (const p of Object.values(PROPERTIES)) {
@@ -362,9 +367,9 @@ describe('the last run (no start left)', () => {
               const tb = { before: b, event: op, result: rb.r, ghostBefore: gb, ghostAfter: rb.g };
               expect(p.applies(tb) && p.check(tb)).toBe(p.applies(ta) && p.check(ta));
             }
-            ({ state: a } = ra.r);
+            a = ra.r.state;
             ga = ra.g;
-            ({ state: b } = rb.r);
+            b = rb.r.state;
             gb = rb.g;
             compared++;
           }
@@ -387,8 +392,7 @@ describe('the last run (no start left)', () => {
         const actions = enabledActions(s, g, bounds);
         let e = actions[pick(actions.length)]!;
         if (pick(10) === 0 && s.proc) e = { ...e, killAfterFileOps: pick(4) } as ModelEvent;
-        const r = step(s, e);
-        const g2 = nextGhost(g, e, r, s.disk, e.type === 'stop' ? observe(s).stream : null);
+        const { r, g: g2 } = stepGhost(s, g, e);
         for (const p of Object.values(PROPERTIES)) {
           const applies = p.applies({ before: s, event: e, result: r, ghostBefore: g, ghostAfter: g2 });
           if (applies) seen.add(`${p.id}:${e.type}`);

@@ -97,7 +97,7 @@ export class WorkerPool {
     while (done < chunks.length) {
       const { from, reply } = this.next();
       if (reply.kind !== 'expanded') throw new Error('search worker: unexpected reply');
-      results[reply.chunk] = reply.successors.map((list) => list.map((s) => ({ ...s, fp: new Uint32Array(s.fp), core: new Uint32Array(s.core), lastRunCore: s.lastRunCore ? new Uint32Array(s.lastRunCore) : null })));
+      results[reply.chunk] = reply.successors; // typed arrays arrive as typed arrays (structured clone)
       done++;
       if (sent < chunks.length) {
         this.ports[from]!.postMessage({ kind: 'expand', chunk: sent, nodes: chunks[sent]! } satisfies WorkerRequest);
